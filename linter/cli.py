@@ -1,0 +1,187 @@
+"""The ``prodready`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from linter import __version__
+from linter.config import ConfigError
+from linter.model import Severity
+from linter.registry import RegistryError
+
+SEVERITY_CHOICE = click.Choice([s.label for s in Severity])
+
+
+class DefaultGroup(click.Group):
+    """``prodready PATHS`` means ``prodready check PATHS``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="prodready")
+def cli() -> None:
+    """prodready: production-readiness linter for repositories and manifests."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write output to FILE.")
+@click.option("--config", "config_path", type=click.Path(), help="Config file to use.")
+@click.option("--select", multiple=True, help="Rule ids or prefixes to enable (replaces default).")
+@click.option("--extend-select", multiple=True, help="Rule ids or prefixes to add.")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes to disable.")
+@click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICE,
+    default=None,
+    help="Lowest severity that makes the exit code 1 (default: config, else low).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--include-suppressed", is_flag=True, help="Show suppressed findings in text.")
+@click.option("--statistics", is_flag=True, help="Print a count per rule.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+def check(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_path: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    include_suppressed: bool,
+    statistics: bool,
+    quiet: bool,
+) -> None:
+    """Scan PATHS (default: the current directory) and report problems."""
+    from linter.engine import ScanOptions, scan
+    from linter.output import render
+
+    result = scan(
+        ScanOptions(
+            paths=paths or (".",),
+            config_path=config_path,
+            select=_split(select),
+            extend_select=_split(extend_select),
+            ignore=_split(ignore),
+        )
+    )
+    color = (
+        fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    )
+    kw: dict[str, Any] = {}
+    if fmt == "text":
+        kw = {"include_suppressed": include_suppressed, "statistics": statistics}
+    text = render(fmt, result, color=color, **kw)
+    if quiet and fmt == "text":
+        text = text.rsplit("\n", 2)[0] + "\n" if result.active else ""
+    _write(text, output)
+    code = result.exit_code(Severity.parse(fail_on) if fail_on else None)
+    if exit_zero and code == 1:
+        code = 0
+    raise SystemExit(code)
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Include rules disabled by default.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(show_all: bool, fmt: str) -> None:
+    """List the rules: id, severity, artifact, summary, enabled."""
+    import json
+
+    from linter.registry import load
+
+    metas = [m for m in load().all_metas() if show_all or m.default_enabled]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": m.id,
+                        "severity": m.severity.label,
+                        "artifacts": m.artifact_label,
+                        "summary": m.summary,
+                        "enabled": m.default_enabled,
+                    }
+                    for m in metas
+                ],
+                indent=2,
+            )
+        )
+        return
+    width = max(len(m.id) for m in metas)
+    click.echo(f"{'id':{width}}  {'severity':8}  {'enabled':7}  {'artifact':20}  summary")
+    for m in metas:
+        click.echo(
+            f"{m.id:{width}}  {m.severity.label:8}  {'yes' if m.default_enabled else 'no':7}  "
+            f"{m.artifact_label[:20]:20}  {m.summary}"
+        )
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Show a rule's documentation."""
+    from linter.docs import rule_page
+    from linter.registry import load
+
+    meta = load().meta(rule_id)
+    if meta is None:
+        raise click.UsageError(f"unknown rule {rule_id!r} (see `prodready rules`)")
+    click.echo(rule_page(meta), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="prodready", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (ConfigError, RegistryError) as exc:
+        click.echo(f"prodready: error: {exc}", err=True)
+        return 2
+    except BrokenPipeError:
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

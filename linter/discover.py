@@ -1,0 +1,150 @@
+"""Walk the scan root: honour .gitignore files and excludes, never follow directory symlinks."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from linter.model import Notification, NotificationLevel
+
+ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".prodready_cache"})
+DEFAULT_EXCLUDES = (
+    "node_modules/",
+    ".venv/",
+    "venv/",
+    "__pycache__/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".pytest_cache/",
+    ".tox/",
+    "dist/",
+    "build/",
+    "vendor/",
+    "*.egg-info/",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    path: str  # display path (POSIX, relative to the display base)
+    abspath: str
+    size: int
+
+
+def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _read_gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+            return _spec(fh.read().splitlines())
+    except OSError:
+        return None
+
+
+def display_path(abspath: str, base: str) -> str:
+    rel = os.path.relpath(abspath, base)
+    if rel.startswith(".."):
+        rel = abspath
+    return Path(rel).as_posix()
+
+
+def walk(
+    root: str,
+    base: str,
+    excludes: Iterable[str],
+    notes: list[Notification],
+    respect_gitignore: bool = True,
+) -> Iterator[FoundFile]:
+    """Yield every regular file under ``root`` that is not ignored, in sorted order."""
+    exclude_spec = _spec([*DEFAULT_EXCLUDES, *excludes])
+    # stack of (directory relative to root, its gitignore spec)
+    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        probe = rel + "/" if is_dir else rel
+        if exclude_spec.match_file(probe):
+            return True
+        for d, spec in ignores:
+            if d and not rel.startswith(d + "/"):
+                continue
+            sub = rel[len(d) + 1 :] if d else rel
+            if spec.match_file(sub + "/" if is_dir else sub):
+                return True
+        return False
+
+    def visit(abs_dir: str, rel_dir: str) -> Iterator[FoundFile]:
+        pushed = False
+        if respect_gitignore:
+            spec = _read_gitignore(abs_dir)
+            if spec is not None:
+                ignores.append((rel_dir, spec))
+                pushed = True
+        try:
+            try:
+                entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
+            except OSError as exc:
+                notes.append(
+                    Notification(
+                        f"cannot read directory: {exc.strerror or exc}; skipped",
+                        path=display_path(abs_dir, base),
+                        code="prodready-unreadable",
+                    )
+                )
+                return
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.name in ALWAYS_SKIP_DIRS:
+                    continue
+                shown = display_path(entry.path, base)
+                try:
+                    if entry.is_symlink():
+                        try:
+                            st = os.stat(entry.path)
+                        except OSError as exc:
+                            notes.append(
+                                Notification(
+                                    f"broken or looping symlink ({exc.strerror or exc}); skipped",
+                                    path=shown,
+                                    code="prodready-skipped-file",
+                                )
+                            )
+                            continue
+                        if stat.S_ISDIR(st.st_mode):
+                            if not ignored(rel, True):
+                                notes.append(
+                                    Notification(
+                                        "symlink to a directory is not followed",
+                                        level=NotificationLevel.NOTE,
+                                        path=shown,
+                                        code="prodready-skipped-file",
+                                    )
+                                )
+                            continue
+                    else:
+                        st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    notes.append(
+                        Notification(
+                            f"cannot stat file ({exc.strerror or exc}); skipped",
+                            path=shown,
+                            code="prodready-unreadable",
+                        )
+                    )
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    if not ignored(rel, True):
+                        yield from visit(entry.path, rel)
+                elif stat.S_ISREG(st.st_mode) and not ignored(rel, False):
+                    yield FoundFile(shown, entry.path, st.st_size)
+        finally:
+            if pushed:
+                ignores.pop()
+
+    yield from visit(root, "")

@@ -1,0 +1,215 @@
+"""One scan: config → index → policies → suppressions → a sorted, redacted result."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pathspec
+
+from linter import config as cfg
+from linter import registry as reg
+from linter import suppress
+from linter.index import RepoIndex
+from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
+from linter.policy import CheckContext, Policy, PolicyMeta
+from linter.redact import redact
+
+K = ArtifactKind
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    notifications: list[Notification]
+    rules: list[PolicyMeta]
+    snippets: Mapping[tuple[str, int], str]
+    root: str
+    base: str
+    config: cfg.Config
+    internal_errors: int = 0
+    index: RepoIndex | None = field(default=None, repr=False)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is None]
+
+    def exit_code(self, fail_on: Severity | None = None) -> int:
+        if self.internal_errors:
+            return 2
+        threshold = self.config.fail_on if fail_on is None else fail_on
+        return 1 if any(f.severity >= threshold for f in self.active) else 0
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    paths: Sequence[str] = (".",)
+    config_path: str | None = None
+    select: Sequence[str] = ()
+    extend_select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    base: str | None = None
+
+
+def _git_top(start: str) -> str | None:
+    cur = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(cur, ".git")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def resolve_root(paths: Sequence[str]) -> tuple[str, list[str] | None]:
+    """The scan root and, when files were named, the explicit target files."""
+    for p in paths:
+        if not os.path.exists(p) and not os.path.islink(p):
+            raise cfg.ConfigError(f"{p}: no such file or directory")
+    dirs = [os.path.abspath(p) for p in paths if os.path.isdir(p)]
+    files = [p for p in paths if not os.path.isdir(p)]
+    if dirs and not files:
+        return (dirs[0] if len(dirs) == 1 else os.path.commonpath(dirs)), None
+    if files and not dirs:
+        first = os.path.dirname(os.path.abspath(files[0]))
+        return (_git_top(first) or os.getcwd()), files
+    raise cfg.ConfigError("give either directories or files, not both")
+
+
+def _run_policy(
+    pol: Policy, ctx: CheckContext, arg: object, where: str, notes: list[Notification]
+) -> list[Finding]:
+    try:
+        return list(pol.check(ctx, arg))
+    except Exception as exc:  # a crashing policy is reported, and the scan goes on
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        notes.append(
+            Notification(
+                f"internal error: policy {pol.meta.id} failed on {where}: "
+                f"{type(exc).__name__}: {exc} ({os.path.basename(tb.filename)}:{tb.lineno})",
+                level=NotificationLevel.ERROR,
+                path=None if where == "(repo)" else where,
+                code="prodready-internal-error",
+            )
+        )
+        return []
+
+
+def _directives(index: RepoIndex) -> list[suppress.Directive]:
+    out: list[suppress.Directive] = []
+    for src in index.loaded_sources():
+        if not index.is_target(src.path):
+            continue
+        out.extend(suppress.parse_directives(src))
+        if src.kind == K.K8S and suppress.ANNOTATION in src.text:
+            manifest = index.parsed(src)
+            for obj in getattr(manifest, "objects", ()):
+                for holder in (obj.annotations, _template_annotations(obj.data)):
+                    value = holder.get(suppress.ANNOTATION)
+                    if isinstance(value, str):
+                        loc = obj.kind_loc()
+                        out.extend(
+                            suppress.parse_annotation(value, loc, obj.start_line, obj.end_line)
+                        )
+    return out
+
+
+def _template_annotations(data: object) -> Mapping[str, object]:
+    cur: object = data
+    for key in ("spec", "template", "metadata", "annotations"):
+        if not isinstance(cur, dict):
+            return {}
+        cur = cur.get(key)
+    return cur if isinstance(cur, dict) else {}
+
+
+def _per_file_ignored(
+    findings: Iterable[Finding], rules: Mapping[str, tuple[str, ...]]
+) -> list[Finding]:
+    if not rules:
+        return list(findings)
+    specs = [(pathspec.GitIgnoreSpec.from_lines([g]), sel) for g, sel in rules.items()]
+    out = []
+    for f in findings:
+        drop = any(
+            spec.match_file(f.location.path) and any(cfg.match_selector(s, f.rule_id) for s in sel)
+            for spec, sel in specs
+        )
+        if not drop:
+            out.append(f)
+    return out
+
+
+def scan(opts: ScanOptions) -> ScanResult:
+    registry = reg.load()
+    root, explicit = resolve_root(opts.paths)
+    base = os.path.abspath(opts.base or os.getcwd())
+    conf_root = root if explicit is None else (_git_top(root) or root)
+    config = cfg.load(conf_root, registry, opts.config_path)
+    enabled = cfg.enabled_rules(registry, config, opts.select, opts.ignore, opts.extend_select)
+    policies = [p for rid, p in registry.policies.items() if rid in enabled]
+    wanted: frozenset[ArtifactKind] = frozenset().union(*(p.meta.kinds for p in policies))
+    index = RepoIndex(root, base, config, wanted, explicit)
+
+    findings: list[Finding] = []
+    notes = index.notifications
+    contexts = {
+        p.meta.id: CheckContext(p.meta, config.rule_options.get(p.meta.id, {}), index)
+        for p in policies
+    }
+    # file-scope policies, file by file (one read and one parse per file)
+    file_pols = [p for p in policies if p.meta.scope == "file"]
+    for target in index.targets():
+        kind = index.kind_of(target)
+        if kind is None:
+            continue
+        interested = [p for p in file_pols if kind in p.meta.kinds]
+        if not interested:
+            continue
+        src = index.source(target)
+        if src is None:
+            continue
+        for pol in interested:
+            if pol.meta.raw_source:
+                arg: object = src
+            else:
+                arg = index.parsed(src)
+                if arg is None:
+                    continue
+            findings.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
+    # repo-scope policies see the whole index; they report only on targets
+    for pol in policies:
+        if pol.meta.scope == "repo":
+            found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
+            findings.extend(f for f in found if index.is_target(f.location.path))
+
+    # per-file ignores, inline suppressions, severity overrides
+    findings = _per_file_ignored(findings, config.per_file_ignores)
+    meta_of = {m.id: m for m in registry.all_metas()}
+    findings = suppress.apply(findings, _directives(index), enabled, meta_of.keys(), meta_of)
+    if config.severity:
+        findings = [
+            replace(f, severity=config.severity[f.rule_id]) if f.rule_id in config.severity else f
+            for f in findings
+        ]
+
+    # deduplicate, sort, redact
+    unique = {(f.rule_id, f.location, f.message): f for f in findings}
+    findings = sorted(unique.values(), key=Finding.sort_key)
+    secrets = [v for f in findings for v in f.redact]
+    snippets: dict[tuple[str, int], str] = {}
+    sources = {s.path: s for s in index.loaded_sources()}
+    for f in findings:
+        src = sources.get(f.location.path)
+        key = (f.location.path, f.location.start_line)
+        if src is not None and key not in snippets:
+            snippets[key] = redact(src.line(f.location.start_line), secrets)
+    if secrets:
+        findings = [replace(f, message=redact(f.message, secrets)) for f in findings]
+    notes_sorted = sorted(set(notes), key=Notification.sort_key)
+    internal = sum(1 for n in notes_sorted if n.code == "prodready-internal-error")
+    rules = [meta_of[r] for r in sorted(enabled)]
+    return ScanResult(findings, notes_sorted, rules, snippets, root, base, config, internal, index)

@@ -1,0 +1,289 @@
+"""The repo index: every discovered file, read once and parsed once, lazily.
+
+File-scope policies get the parsed artifacts of the *target* files; repo-scope (cross-artifact)
+policies see the whole scan root through the same cache, so nothing is read or parsed twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import posixpath
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from linter import discover
+from linter.classify import classify_by_content, classify_by_name, is_binary_suffix
+from linter.config import Config
+from linter.model import ArtifactKind, Notification, NotificationLevel
+from linter.parsers.yaml import ParseError
+from linter.source import SourceFile
+
+T = TypeVar("T")
+
+K = ArtifactKind
+YAML_KINDS = frozenset(
+    {
+        K.K8S,
+        K.COMPOSE,
+        K.GHA_WORKFLOW,
+        K.GHA_ACTION,
+        K.GITLAB_CI,
+        K.PROMETHEUS_RULE,
+        K.HELM_CHART,
+        K.KUSTOMIZATION,
+        K.YAML,
+        K.JSON,
+        K.PACKAGE_JSON,
+    }
+)
+CONTENT_KINDS = frozenset({K.K8S, K.PROMETHEUS_RULE, K.YAML, K.JSON})
+
+
+def _parse(src: SourceFile) -> Any:
+    """The typed artifact for a file (raises ParseError with a notification)."""
+    kind = src.kind
+    if kind in YAML_KINDS:
+        from linter.parsers.yaml import parse_yaml
+
+        yf = parse_yaml(src)
+        if kind == K.K8S:
+            from linter.parsers.k8s import parse_k8s
+
+            return parse_k8s(yf)
+        return yf
+    if kind == K.DOCKERFILE:
+        from linter.parsers.dockerfile import parse_dockerfile
+
+        return parse_dockerfile(src)
+    if kind in (K.ENV_FILE, K.ENV_TEMPLATE):
+        from linter.parsers.envfile import parse_env
+
+        return parse_env(src)
+    return src
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM stripped) or BOM-marked UTF-16/32; raises UnicodeDecodeError otherwise."""
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(enc)
+    return data.decode("utf-8")
+
+
+class RepoIndex:
+    def __init__(
+        self,
+        root: str,
+        base: str,
+        config: Config,
+        wanted: frozenset[ArtifactKind],
+        explicit_files: Iterable[str] | None = None,
+    ) -> None:
+        self.root = root
+        self.base = base
+        self.config = config
+        self.wanted = wanted
+        self.notifications: list[Notification] = []
+        self._explicit = None if explicit_files is None else sorted(set(explicit_files))
+        self._found: list[discover.FoundFile] | None = None
+        self._targets: list[discover.FoundFile] | None = None
+        self._kinds: dict[str, ArtifactKind | None] = {}
+        self._sources: dict[str, SourceFile | None] = {}
+        self._parsed: dict[str, Any] = {}
+        self._memo: dict[Any, Any] = {}
+        self._abspath: dict[str, str] = {}
+        self._chart_roots: frozenset[str] | None = None
+
+    # -- discovery ---------------------------------------------------------------------------
+    def all_found(self) -> list[discover.FoundFile]:
+        if self._found is None:
+            self._found = list(
+                discover.walk(
+                    self.root,
+                    self.base,
+                    self.config.exclude,
+                    self.notifications,
+                    self.config.respect_gitignore,
+                )
+            )
+            for f in self._found:
+                self._abspath[f.path] = f.abspath
+        return self._found
+
+    def targets(self) -> list[discover.FoundFile]:
+        if self._targets is None:
+            if self._explicit is None:
+                self._targets = self.all_found()
+            else:
+                out = []
+                for p in self._explicit:
+                    try:
+                        size = os.path.getsize(p)
+                    except OSError as exc:
+                        self.notifications.append(
+                            Notification(
+                                f"cannot read file ({exc.strerror or exc}); skipped",
+                                path=discover.display_path(os.path.abspath(p), self.base),
+                                code="prodready-unreadable",
+                            )
+                        )
+                        continue
+                    ap = os.path.abspath(p)
+                    shown = discover.display_path(ap, self.base)
+                    self._abspath[shown] = ap
+                    out.append(discover.FoundFile(shown, ap, size))
+                self._targets = out
+        return self._targets
+
+    def target_paths(self) -> frozenset[str]:
+        return self.memo(("target-paths",), lambda: frozenset(f.path for f in self.targets()))
+
+    def is_target(self, path: str) -> bool:
+        return path in self.target_paths()
+
+    @property
+    def chart_roots(self) -> frozenset[str]:
+        """Directories (display paths) that hold a Helm ``Chart.yaml``."""
+        if self._chart_roots is None:
+            files = self.all_found() if self._explicit is None else self.targets()
+            self._chart_roots = frozenset(
+                posixpath.dirname(f.path)
+                for f in files
+                if posixpath.basename(f.path) in ("Chart.yaml", "Chart.yml")
+            )
+        return self._chart_roots
+
+    # -- reading and classification ---------------------------------------------------------
+    def kind_of(self, f: discover.FoundFile) -> ArtifactKind | None:
+        if f.path in self._kinds:
+            return self._kinds[f.path]
+        kind = classify_by_name(f.path, self.chart_roots)
+        if kind is None:
+            # YAML/JSON decided by content: only worth reading if someone wants one of those kinds
+            if self.wanted & (CONTENT_KINDS | {K.TEXT}):
+                src = self._read(f, K.YAML)
+                kind = classify_by_content(f.path, src.text) if src is not None else K.YAML
+                if src is not None:
+                    src.kind = kind
+            else:
+                kind = K.YAML
+        elif kind == K.TEXT and is_binary_suffix(f.path):
+            kind = None
+        self._kinds[f.path] = kind
+        return kind
+
+    def _read(self, f: discover.FoundFile, kind: ArtifactKind) -> SourceFile | None:
+        if f.path in self._sources:
+            return self._sources[f.path]
+        src: SourceFile | None = None
+        note: str | None = None
+        if f.size > self.config.max_file_size:
+            note = (
+                f"file is {f.size:,} bytes, over the {self.config.max_file_size:,}-byte limit "
+                "(max-file-size); skipped"
+            )
+        else:
+            try:
+                with open(f.abspath, "rb") as fh:
+                    data = fh.read(self.config.max_file_size + 1)
+            except OSError as exc:
+                note = f"cannot read file ({exc.strerror or exc}); skipped"
+            else:
+                if len(data) > self.config.max_file_size:
+                    note = "file grew over the max-file-size limit while reading; skipped"
+                elif b"\x00" in data[:8192] and not data.startswith(
+                    (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+                ):
+                    note = "binary file (NUL bytes); skipped"
+                else:
+                    try:
+                        text = decode(data)
+                    except UnicodeDecodeError as exc:
+                        bad = data[exc.start]
+                        note = f"not valid UTF-8 (byte 0x{bad:02x} at offset {exc.start}); skipped"
+                    else:
+                        src = SourceFile(f.path, f.abspath, kind, text)
+        if note is not None:
+            self.notifications.append(
+                Notification(note, path=f.path, code="prodready-skipped-file")
+            )
+        self._sources[f.path] = src
+        return src
+
+    def source(self, f: discover.FoundFile) -> SourceFile | None:
+        kind = self.kind_of(f)
+        if kind is None:
+            return None
+        src = self._read(f, kind)
+        if src is not None:
+            src.kind = kind
+        return src
+
+    def loaded_sources(self) -> list[SourceFile]:
+        return [s for s in self._sources.values() if s is not None]
+
+    def read_text(self, path: str) -> str | None:
+        """Text of a repo file by display path, whether or not it is a scan target."""
+        for f in self.all_found():
+            if f.path == path:
+                src = self._read(f, self.kind_of(f) or K.TEXT)
+                return src.text if src is not None else None
+        return None
+
+    # -- typed access ----------------------------------------------------------------------
+    def sources_of(
+        self, kinds: Iterable[ArtifactKind], targets_only: bool = False
+    ) -> list[SourceFile]:
+        kinds = frozenset(kinds)
+        files = self.targets() if targets_only else self.all_found()
+        out = []
+        for f in files:
+            if self.kind_of(f) in kinds:
+                src = self.source(f)
+                if src is not None:
+                    out.append(src)
+        return out
+
+    def parsed(self, src: SourceFile) -> Any:
+        """Typed artifact for a source (None when it failed to parse; notified once)."""
+        if src.path in self._parsed:
+            return self._parsed[src.path]
+        try:
+            art = _parse(src)
+        except ParseError as exc:
+            self.notifications.append(exc.notification)
+            art = None
+        except RecursionError:
+            self.notifications.append(
+                Notification(
+                    "file is nested too deeply to parse; skipped",
+                    level=NotificationLevel.ERROR,
+                    path=src.path,
+                    code="prodready-parse-error",
+                )
+            )
+            art = None
+        self._parsed[src.path] = art
+        return art
+
+    def artifacts(self, kind: ArtifactKind, targets_only: bool = False) -> list[Any]:
+        out = []
+        for src in self.sources_of({kind}, targets_only):
+            art = self.parsed(src)
+            if art is not None:
+                out.append(art)
+        return out
+
+    def memo(self, key: Any, fn: Callable[[], T]) -> T:
+        """Cache a derived view (a join across artifacts) for the rest of the scan."""
+        if key not in self._memo:
+            self._memo[key] = fn()
+        value: T = self._memo[key]
+        return value

@@ -1,0 +1,221 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with sarif-om's object model.
+
+sarif-om's own serializer drops values equal to defaults and is slow, so :func:`encode` walks the
+attrs fields itself, using each field's ``schema_property_name``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import attr
+import sarif_om as om
+
+from linter import __version__
+from linter.engine import ScanResult
+from linter.fingerprint import VERSION_KEY, fingerprints
+from linter.model import Confidence, Finding, Location, NotificationLevel, Severity
+from linter.policy import PolicyMeta
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_RESULTS = 25_000
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
+#: sarif-om names a few properties differently from the 2.1.0 schema
+RENAMES = {(om.Suppression, "state"): "status"}
+#: values that must be written even when they equal sarif-om's default
+KEEP_DEFAULT = frozenset({"level", "kind", "status"})
+
+
+def encode(obj: Any) -> Any:
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for f in attr.fields(type(obj)):
+            value = getattr(obj, f.name)
+            if value is None:
+                continue
+            key = RENAMES.get((type(obj), f.name), f.metadata.get("schema_property_name", f.name))
+            if key not in KEEP_DEFAULT and f.default is not attr.NOTHING and value == f.default:
+                continue
+            out[key] = encode(value)
+        return out
+    if isinstance(obj, dict):
+        return {k: encode(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [encode(v) for v in obj]
+    return obj
+
+
+def _uri(path: str) -> tuple[str, str | None]:
+    if os.path.isabs(path):
+        return Path(path).as_uri(), None
+    return quote(path, safe="/"), "%SRCROOT%"
+
+
+def _physical(loc: Location, snippet: str | None = None) -> om.PhysicalLocation:
+    uri, base = _uri(loc.path)
+    region = om.Region(
+        start_line=loc.start_line,
+        start_column=loc.start_col,
+        end_line=loc.end_line,
+        end_column=loc.end_col,
+        snippet=om.ArtifactContent(text=snippet) if snippet is not None else None,
+    )
+    return om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(uri=uri, uri_base_id=base), region=region
+    )
+
+
+def _location(loc: Location, snippet: str | None = None) -> om.Location:
+    logical = (
+        [om.LogicalLocation(fully_qualified_name=loc.logical_path, kind="object")]
+        if loc.logical_path
+        else None
+    )
+    return om.Location(physical_location=_physical(loc, snippet), logical_locations=logical)
+
+
+def rule_descriptor(meta: PolicyMeta) -> om.ReportingDescriptor:
+    tags = [*meta.tags]
+    tags += [f"external/cwe/cwe-{n}" for n in meta.cwe]
+    if meta.section:
+        tags.append(f"checklist/{meta.section.lower().replace(' ', '-').replace(',', '')}")
+    props: dict[str, Any] = {"tags": tags[:20], "precision": PRECISION[meta.confidence]}
+    if meta.is_security:
+        props["security-severity"] = SECURITY_SEVERITY[meta.severity]
+    markdown = (
+        f"{meta.description}\n\n## How to fix\n{meta.fix}\n\n"
+        f"[Documentation for {meta.id}]({meta.help_uri})"
+    )
+    text = f"{meta.summary}. Fix: {meta.fix} See {meta.help_uri}"
+    return om.ReportingDescriptor(
+        id=meta.id,
+        name=meta.name,
+        short_description=om.MultiformatMessageString(text=meta.summary),
+        full_description=om.MultiformatMessageString(text=f"{meta.summary}. {meta.fix}".strip()),
+        help=om.MultiformatMessageString(text=text, markdown=markdown),
+        help_uri=meta.help_uri,
+        default_configuration=om.ReportingConfiguration(level=LEVEL[meta.severity]),
+        properties=props,
+    )
+
+
+def _result(
+    f: Finding, fp: str, rule_index: dict[str, int], snippets: dict[tuple[str, int], str]
+) -> om.Result:
+    snippet = snippets.get((f.location.path, f.location.start_line))
+    suppressions = None
+    if f.suppression is not None:
+        suppressions = [
+            om.Suppression(
+                kind=f.suppression.kind,
+                state="accepted",
+                justification=f.suppression.justification,
+                location=_location(f.suppression.location)
+                if f.suppression.location is not None
+                else None,
+            )
+        ]
+    related = [
+        om.Location(id=i, physical_location=_physical(r)) for i, r in enumerate(f.related, 1)
+    ] or None
+    props: dict[str, Any] = {"severity": f.severity.label, "confidence": f.confidence.label}
+    props.update({k: v for k, v in f.properties.items() if k not in props})
+    return om.Result(
+        rule_id=f.rule_id,
+        rule_index=rule_index.get(f.rule_id),
+        level=LEVEL[f.severity],
+        message=om.Message(text=f.message),
+        locations=[_location(f.location, snippet)],
+        related_locations=related,
+        partial_fingerprints={VERSION_KEY: fp},
+        suppressions=suppressions,
+        properties=props,
+    )
+
+
+def build_log(result: ScanResult) -> om.SarifLog:
+    metas = {m.id: m for m in result.rules}
+    for f in result.findings:  # engine rules that fired are described too
+        if f.rule_id not in metas and result.index is not None:
+            from linter.registry import load
+
+            m = load().meta(f.rule_id)
+            if m is not None:
+                metas[m.id] = m
+    ordered = [metas[k] for k in sorted(metas)]
+    rule_index = {m.id: i for i, m in enumerate(ordered)}
+    fps = fingerprints(result.findings, result.snippets)
+    pairs = list(zip(result.findings, fps, strict=True))
+    notes = [
+        om.Notification(
+            message=om.Message(text=n.message),
+            level=n.level.value,
+            descriptor=om.ReportingDescriptorReference(id=n.code),
+            locations=[
+                om.Location(
+                    physical_location=_physical(Location(n.path, n.line or 1, n.column or 1))
+                )
+            ]
+            if n.path
+            else None,
+        )
+        for n in result.notifications
+    ]
+    if len(pairs) > MAX_RESULTS:
+        notes.append(
+            om.Notification(
+                message=om.Message(
+                    text=f"{len(pairs)} results exceed GitHub's limit of {MAX_RESULTS}; "
+                    f"the first {MAX_RESULTS} in path order are reported."
+                ),
+                level=NotificationLevel.WARNING.value,
+            )
+        )
+        pairs = pairs[:MAX_RESULTS]
+    snippets = dict(result.snippets)
+    run = om.Run(
+        tool=om.Tool(
+            driver=om.ToolComponent(
+                name="prodready",
+                version=__version__,
+                semantic_version=__version__,
+                information_uri="https://github.com/prodready/prodready",
+                rules=[rule_descriptor(m) for m in ordered],
+            )
+        ),
+        original_uri_base_ids={
+            "%SRCROOT%": om.ArtifactLocation(uri=Path(result.base).as_uri().rstrip("/") + "/")
+        },
+        invocations=[
+            om.Invocation(
+                execution_successful=result.internal_errors == 0,
+                tool_execution_notifications=notes or None,
+            )
+        ],
+        results=[_result(f, fp, rule_index, snippets) for f, fp in pairs],
+        column_kind="unicodeCodePoints",
+    )
+    return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def render_sarif(result: ScanResult) -> str:
+    doc = encode(build_log(result))
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

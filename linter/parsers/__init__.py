@@ -1,0 +1,1 @@
+"""Parsers: one per artifact family, each keeps positions."""

@@ -1,0 +1,160 @@
+"""YAML (and JSON) with positions, via ruamel.yaml's round-trip loader."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from linter.model import Notification, NotificationLevel
+from linter.positions import node_start
+from linter.source import SourceFile
+
+#: an alias bomb expands a few hundred bytes to billions of nodes: stop counting here
+MAX_EXPANDED_NODES = 500_000
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    data: Any
+    number: int  # 0-based position in the stream
+    start_line: int  # 1-based
+    end_line: int  # 1-based, inclusive
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    source: SourceFile
+    documents: tuple[YamlDocument, ...]
+
+
+class ParseError(Exception):
+    def __init__(self, notification: Notification) -> None:
+        super().__init__(notification.message)
+        self.notification = notification
+
+
+def _loader() -> YAML:
+    y = YAML(typ="rt", pure=True)
+    y.allow_duplicate_keys = True
+    return y
+
+
+def expanded_size(node: Any, limit: int = MAX_EXPANDED_NODES) -> int:
+    """Node count with aliases expanded, memoised by identity so an alias bomb costs little."""
+    memo: dict[int, int] = {}
+
+    def size(n: Any, depth: int) -> int:
+        if isinstance(n, dict | list):
+            key = id(n)
+            if key in memo:
+                return memo[key]
+            memo[key] = limit + 1  # a cycle counts as too big
+            if depth > 500:
+                total = limit + 1
+            else:
+                total = 1
+                children = n.values() if isinstance(n, dict) else n
+                for child in children:
+                    total += size(child, depth + 1)
+                    if total > limit:
+                        break
+            memo[key] = total
+            return total
+        return 1
+
+    return size(node, 0)
+
+
+def _error_note(src: SourceFile, exc: Exception) -> Notification:
+    line = col = None
+    problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            line, col = mark.line + 1, mark.column + 1
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or problem
+    where = f" (line {line}, column {col})" if line else ""
+    return Notification(
+        f"invalid YAML{where}: {problem}; file skipped",
+        level=NotificationLevel.ERROR,
+        path=src.path,
+        line=line,
+        column=col,
+        code="prodready-parse-error",
+    )
+
+
+def parse_yaml(src: SourceFile) -> YamlFile:
+    """Parse every document. Raises ParseError (with a positioned notification) on bad input."""
+    text = src.text
+    if src.path.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            line = getattr(exc, "lineno", None)
+            col = getattr(exc, "colno", None)
+            raise ParseError(
+                Notification(
+                    f"invalid JSON: {exc}; file skipped",
+                    level=NotificationLevel.ERROR,
+                    path=src.path,
+                    line=line,
+                    column=col,
+                    code="prodready-parse-error",
+                )
+            ) from None
+        # positions come from ruamel when it can read the file as YAML; else line 1
+        try:
+            loaded = _load_all(src)
+            if len(loaded) == 1:
+                return YamlFile(src, (YamlDocument(loaded[0], 0, 1, src.line_count),))
+        except ParseError:
+            pass
+        return YamlFile(src, (YamlDocument(data, 0, 1, src.line_count),))
+    loaded = _load_all(src)
+    docs: list[YamlDocument] = []
+    starts: list[int] = []
+    for data in loaded:
+        pos = node_start(data)
+        starts.append(pos[0] + 1 if pos else 1)
+    for i, data in enumerate(loaded):
+        if data is None:
+            continue
+        nxt = [s for s in starts[i + 1 :] if s > starts[i]]
+        end = (nxt[0] - 1) if nxt else src.line_count
+        if expanded_size(data) > MAX_EXPANDED_NODES:
+            raise ParseError(
+                Notification(
+                    f"YAML document {i + 1} expands to more than {MAX_EXPANDED_NODES:,} nodes "
+                    "through aliases (alias bomb?); file skipped",
+                    level=NotificationLevel.ERROR,
+                    path=src.path,
+                    line=starts[i],
+                    code="prodready-parse-error",
+                )
+            )
+        docs.append(YamlDocument(data, i, starts[i], max(end, starts[i])))
+    return YamlFile(src, tuple(docs))
+
+
+def _load_all(src: SourceFile) -> list[Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return list(_loader().load_all(src.text))
+    except (YAMLError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise ParseError(_error_note(src, exc)) from None
+    except RecursionError:
+        raise ParseError(
+            Notification(
+                "YAML nesting is too deep to parse; file skipped",
+                level=NotificationLevel.ERROR,
+                path=src.path,
+                code="prodready-parse-error",
+            )
+        ) from None

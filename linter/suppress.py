@@ -1,0 +1,183 @@
+"""Inline suppressions (``# prodready: ignore[rule-id] reason``) and Kubernetes annotations.
+
+A directive applies to findings on its own line, or, when it stands alone on a comment line, to the
+line below it. ``prodready.io/ignore: "rule-id: reason; other-id: reason"`` on a Kubernetes object
+applies to every finding inside that object. A directive without a reason is itself a finding, and
+so is one that suppressed nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from linter.model import ArtifactKind, Confidence, Finding, Location, Severity, Suppression
+from linter.policy import PolicyMeta
+from linter.source import SourceFile
+
+ANNOTATION = "prodready.io/ignore"
+UNUSED = "prodready-unused-suppression"
+NO_REASON = "prodready-suppression-without-reason"
+
+_DIRECTIVE = re.compile(
+    r"(?P<lead>#|//|/\*|<!--|--|;)\s*prodready:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>.*)$"
+)
+_COMMENT_ONLY = re.compile(r"^\s*(?:#|//|/\*|<!--|--|;)")
+
+
+def _meta(id: str, summary: str, description: str, fix: str) -> PolicyMeta:
+    return PolicyMeta(
+        id=id,
+        summary=summary,
+        description=description,
+        kinds=frozenset(ArtifactKind),
+        severity=Severity.LOW,
+        confidence=Confidence.HIGH,
+        fix=fix,
+        tags=("maintainability",),
+        origin="prodready-engine",
+    )
+
+
+ENGINE_RULES: Mapping[str, PolicyMeta] = {
+    UNUSED: _meta(
+        UNUSED,
+        "A suppression comment or annotation that suppressed nothing",
+        "## What it does\nReports a `prodready: ignore[...]` comment or a `prodready.io/ignore` "
+        "annotation that did not suppress any finding, or that names an unknown rule.\n\n"
+        "## Why is this bad\nStale suppressions hide future problems and mislead reviewers.\n\n"
+        "## Example\n```yaml\nreplicas: 3  # prodready: ignore[k8s-single-replica] legacy\n```",
+        "Remove the suppression, or correct the rule id it names.",
+    ),
+    NO_REASON: _meta(
+        NO_REASON,
+        "A suppression without a written reason",
+        "## What it does\nReports a `prodready: ignore[...]` comment or `prodready.io/ignore` "
+        "annotation that gives no reason.\n\n"
+        "## Why is this bad\nA reviewer cannot tell a deliberate exception from a silenced "
+        "problem.\n\n"
+        "## Example\n```dockerfile\nUSER root  # prodready: ignore[docker-runs-as-root]\n```\n\n"
+        "Pass: `# prodready: ignore[docker-runs-as-root] needs to bind port 80 in legacy image`",
+        "Write the reason after the closing bracket: `# prodready: ignore[rule-id] why`.",
+    ),
+}
+
+
+@dataclass
+class Directive:
+    location: Location
+    rule_ids: tuple[str, ...]
+    reason: str
+    applies_from: int
+    applies_to: int
+    annotation: bool = False
+    used: set[str] = field(default_factory=set)
+
+
+def _clean_reason(text: str) -> str:
+    text = text.strip()
+    for tail in ("*/", "-->"):
+        if text.endswith(tail):
+            text = text[: -len(tail)].strip()
+    return text.lstrip(":-— ").strip()
+
+
+def parse_directives(src: SourceFile) -> list[Directive]:
+    """Inline directives of one file (cheap: a substring test first)."""
+    if "prodready:" not in src.text:
+        return []
+    found: list[Directive] = []
+    for n, line in enumerate(src.lines, start=1):
+        if "prodready:" not in line:
+            continue
+        m = _DIRECTIVE.search(line)
+        if not m:
+            continue
+        ids = tuple(i.strip() for i in m.group("ids").split(",") if i.strip())
+        col = m.start("lead") + 1
+        loc = Location(src.path, n, col, n, len(line.rstrip()) + 1)
+        lines = (n, n + 1) if _COMMENT_ONLY.match(line) else (n, n)
+        found.append(Directive(loc, ids, _clean_reason(m.group("reason")), lines[0], lines[1]))
+    return found
+
+
+def parse_annotation(value: str, loc: Location, start: int, end: int) -> list[Directive]:
+    out: list[Directive] = []
+    for part in re.split(r"[;\n]", value):
+        if not part.strip():
+            continue
+        ids_text, _, reason = part.partition(":")
+        ids = tuple(i.strip() for i in ids_text.split(",") if i.strip())
+        out.append(Directive(loc, ids, reason.strip(), start, end, annotation=True))
+    return out
+
+
+def apply(
+    findings: Iterable[Finding],
+    directives: Iterable[Directive],
+    enabled: Iterable[str],
+    known: Iterable[str],
+    meta_of: Mapping[str, PolicyMeta],
+) -> list[Finding]:
+    """Mark suppressed findings; add findings for reasonless and unused directives."""
+    by_path: dict[str, list[Directive]] = {}
+    dirs = list(directives)
+    for d in dirs:
+        by_path.setdefault(d.location.path, []).append(d)
+    out: list[Finding] = []
+    for f in findings:
+        hit: Directive | None = None
+        for d in by_path.get(f.location.path, ()):
+            line = f.location.start_line
+            if f.rule_id in d.rule_ids and d.applies_from <= line <= d.applies_to:
+                hit = d
+                break
+        if hit is not None:
+            hit.used.add(f.rule_id)
+            f = replace(
+                f,
+                suppression=Suppression(
+                    "inSource", hit.reason or "(no reason given)", hit.location
+                ),
+            )
+        out.append(f)
+    enabled_set, known_set = set(enabled), set(known)
+    for d in dirs:
+        if not d.reason and NO_REASON in enabled_set:
+            m = meta_of[NO_REASON]
+            out.append(
+                Finding(
+                    NO_REASON,
+                    f"Suppression of {', '.join(d.rule_ids) or 'nothing'} gives "
+                    "no reason; write why after the rule ids.",
+                    m.severity,
+                    m.confidence,
+                    d.location,
+                )
+            )
+        if UNUSED not in enabled_set:
+            continue
+        if not d.rule_ids:
+            m = meta_of[UNUSED]
+            out.append(
+                Finding(
+                    UNUSED,
+                    "Suppression names no rule id: `ignore[]` suppresses nothing.",
+                    m.severity,
+                    m.confidence,
+                    d.location,
+                )
+            )
+        for rid in d.rule_ids:
+            if rid in d.used:
+                continue
+            m = meta_of[UNUSED]
+            if rid not in known_set:
+                msg = f"Suppression names unknown rule `{rid}`."
+            elif rid in enabled_set:
+                msg = f"Suppression of `{rid}` matched no finding; remove it."
+            else:
+                continue  # the rule is disabled by config: not evidence of staleness
+            out.append(Finding(UNUSED, msg, m.severity, m.confidence, d.location))
+    return out

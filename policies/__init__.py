@@ -1,0 +1,1 @@
+"""prodready's built-in policies, one package per artifact family."""

@@ -1,0 +1,5 @@
+"""Built-in ci policies."""
+
+from linter.policy import Policy
+
+POLICIES: list[Policy] = []

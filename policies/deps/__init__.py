@@ -1,0 +1,5 @@
+"""Built-in deps policies."""
+
+from linter.policy import Policy
+
+POLICIES: list[Policy] = []

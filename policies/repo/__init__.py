@@ -1,0 +1,5 @@
+"""Built-in repo policies."""
+
+from linter.policy import Policy
+
+POLICIES: list[Policy] = []

@@ -1,0 +1,5 @@
+"""Built-in secrets policies."""
+
+from linter.policy import Policy
+
+POLICIES: list[Policy] = []

@@ -1,0 +1,80 @@
+"""Shared test helpers: run the real engine and validate every SARIF it produces."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from linter.engine import ScanOptions, ScanResult, scan
+from linter.output.sarif import render_sarif
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+_validator: jsonschema.Draft4Validator | None = None
+
+
+def sarif_validator() -> jsonschema.Draft4Validator:
+    global _validator
+    if _validator is None:
+        _validator = jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text()))
+    return _validator
+
+
+def validate_sarif(text: str) -> dict[str, object]:
+    doc = json.loads(text)
+    sarif_validator().validate(doc)
+    for run in doc["runs"]:
+        for res in run["results"]:
+            assert res["ruleId"] and res["level"] and res["message"]["text"]
+            phys = res["locations"][0]["physicalLocation"]
+            assert not phys["artifactLocation"]["uri"].startswith("/")
+            assert phys["region"]["startLine"] >= 1
+    return doc  # type: ignore[no-any-return]
+
+
+def run_scan(
+    paths: Sequence[str | os.PathLike[str]],
+    cwd: str | os.PathLike[str],
+    select: Sequence[str] = (),
+    config_path: str | None = None,
+    check_sarif: bool = True,
+) -> ScanResult:
+    """Scan like the CLI would from ``cwd``; every result's SARIF is schema-validated."""
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = scan(
+            ScanOptions(paths=[str(p) for p in paths], select=list(select), config_path=config_path)
+        )
+    finally:
+        os.chdir(old)
+    if check_sarif:
+        validate_sarif(render_sarif(result))
+    return result
+
+
+def triples(result: ScanResult, include_suppressed: bool = False) -> list[str]:
+    """``path:line:col rule-id`` for each finding, the format of fixture ``expected`` files."""
+    items = result.findings if include_suppressed else result.active
+    return [
+        f"{f.location.path}:{f.location.start_line}:{f.location.start_col} {f.rule_id}"
+        for f in items
+    ]
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)

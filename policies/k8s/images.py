@@ -8,7 +8,7 @@ from linter.imageref import parse_image
 from linter.model import ArtifactKind, Finding, Severity
 from linter.parsers.k8s import K8sManifest
 from linter.policy import CheckContext, policy
-from policies.k8s.workload import containers
+from linter.workload import containers
 
 
 @policy(

@@ -1,7 +1,7 @@
 """The image ↔ workload join: which Dockerfile builds the image a Kubernetes container runs.
 
 A *service* is a directory holding a Dockerfile (its build context). Its image names come from
-compose files (``build:`` + ``image:``), CI build commands (see :func:`register_image_source`),
+compose files (``build:`` + ``image:``), CI build commands (``linter/ci_images.py`` when present),
 and the directory name. A Kubernetes container belongs to the service whose image names contain
 the container image's repository name (the last path component, tag and registry dropped).
 """
@@ -23,16 +23,8 @@ if TYPE_CHECKING:
 
 K = ArtifactKind
 
-#: extra sources of (build-context directory, image name) pairs, e.g. CI workflows
+#: a source of (build-context directory, image name) pairs found in some artifact kind
 ImageSource = Callable[["RepoIndex"], Iterable[tuple[str, str]]]
-_IMAGE_SOURCES: list[ImageSource] = []
-
-
-def register_image_source(fn: ImageSource) -> ImageSource:
-    """Add a function that yields (context dir, image name) pairs found in some artifact kind."""
-    if fn not in _IMAGE_SOURCES:
-        _IMAGE_SOURCES.append(fn)
-    return fn
 
 
 @dataclass(frozen=True)
@@ -82,7 +74,7 @@ def _build(index: RepoIndex) -> list[Service]:
         svc = by_dir.setdefault(d, Service(d))
         svc.dockerfiles.append(df)
         svc.image_names.add(posixpath.basename(d) or posixpath.basename(index.root))
-    sources: list[ImageSource] = [_compose_images, *_IMAGE_SOURCES]
+    sources: list[ImageSource] = [_compose_images]
     for source in sources:
         for raw_dir, image in source(index):
             ctx_dir = "" if raw_dir == "." else str(raw_dir)

@@ -1,0 +1,127 @@
+"""Inline suppressions, Kubernetes annotations, reasonless and unused suppressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linter.model import ArtifactKind
+from linter.source import SourceFile
+from linter.suppress import parse_directives
+from tests.conftest import run_scan, triples
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api  # prodready: ignore[k8s-missing-liveness-probe] probes come from the mesh
+          image: ghcr.io/acme/api:1.0.0
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          resources: {limits: {cpu: 100m, memory: 64Mi}}
+        # prodready: ignore[k8s-missing-liveness-probe, k8s-image-tag-mutable] sidecar, vendor image
+        - name: sidecar
+          image: ghcr.io/acme/sidecar:1.0.0
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+          resources: {limits: {cpu: 100m, memory: 64Mi}}
+"""
+
+ANNOTATED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  annotations:
+    prodready.io/ignore: "k8s-missing-readiness-probe: no traffic; k8s-missing-liveness-probe"
+spec:
+  template:
+    spec:
+      containers:
+        - name: worker
+          image: ghcr.io/acme/worker:1.0.0
+          resources: {limits: {cpu: 100m, memory: 64Mi}}
+"""
+
+DOCKERFILE = """\
+FROM node:20.11-slim
+# prodready: ignore[docker-runs-as-root]
+CMD ["node", "server.js"]  // prodready: ignore[docker-shell-form-entrypoint] stale
+"""
+
+
+def test_inline_yaml_suppression_same_line_and_line_above(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    result = run_scan(["."], cwd=tmp_path, select=["k8s", "prodready"])
+    assert triples(result) == [
+        "deploy.yaml:13:9 prodready-unused-suppression",
+    ]
+    assert triples(result, include_suppressed=True) == [
+        "deploy.yaml:9:11 k8s-missing-liveness-probe",
+        "deploy.yaml:13:9 prodready-unused-suppression",
+        "deploy.yaml:14:11 k8s-missing-liveness-probe",
+    ]
+    suppressed = [f for f in result.findings if f.suppression is not None]
+    assert [f.suppression.justification for f in suppressed if f.suppression] == [
+        "probes come from the mesh",
+        "sidecar, vendor image",
+    ]
+    unused = [f for f in result.findings if f.rule_id == "prodready-unused-suppression"]
+    assert [f.message for f in unused] == [
+        "Suppression of `k8s-image-tag-mutable` matched no finding; remove it."
+    ]
+
+
+def test_annotation_suppression(tmp_path: Path) -> None:
+    (tmp_path / "worker.yaml").write_text(ANNOTATED)
+    result = run_scan(["."], cwd=tmp_path, select=["k8s", "prodready"])
+    assert triples(result) == ["worker.yaml:2:1 prodready-suppression-without-reason"]
+    assert triples(result, include_suppressed=True) == [
+        "worker.yaml:2:1 prodready-suppression-without-reason",
+        "worker.yaml:11:11 k8s-missing-liveness-probe",
+        "worker.yaml:11:11 k8s-missing-readiness-probe",
+    ]
+
+
+def test_reasonless_and_stale_dockerfile_directives(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    # line 2's directive covers line 3 only, so the FROM finding on line 1 stays
+    assert triples(result) == [
+        "Dockerfile:1:1 docker-runs-as-root",
+        "Dockerfile:2:1 prodready-suppression-without-reason",
+        "Dockerfile:2:1 prodready-unused-suppression",
+        "Dockerfile:3:28 prodready-unused-suppression",
+    ]
+
+
+def test_unknown_rule_in_directive(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM node:20.11-slim\nUSER node\nCMD ["node"]  # prodready: ignore[no-such-rule] x\n'
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    assert [(f.rule_id, f.message) for f in result.active] == [
+        ("prodready-unused-suppression", "Suppression names unknown rule `no-such-rule`.")
+    ]
+
+
+def test_disabled_rule_directive_is_not_reported(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:20.11-slim\nUSER node\n"
+        'CMD ["node"]  # prodready: ignore[k8s-missing-liveness-probe] not this file\n'
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    assert triples(result) == []
+
+
+@given(st.text(max_size=300))
+def test_directive_parser_never_crashes(text: str) -> None:
+    src = SourceFile("f.py", "f.py", ArtifactKind.PYTHON, "x = 1  # prodready: " + text)
+    for d in parse_directives(src):
+        assert d.location.start_line >= 1
+        assert all(i == i.strip() and i for i in d.rule_ids)

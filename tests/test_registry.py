@@ -1,0 +1,79 @@
+"""The registry: entry points, duplicate ids and broken plugins are clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from linter import registry
+from linter.model import ArtifactKind, Finding, Severity
+from linter.policy import CheckContext, policy
+
+
+def _make(rule_id: str) -> Any:
+    @policy(id=rule_id, kinds={ArtifactKind.TEXT}, severity=Severity.LOW, summary="s")
+    def check(ctx: CheckContext, art: object) -> Iterator[Finding]:
+        """Doc."""
+        return iter(())
+
+    return check
+
+
+def test_builtins_are_loaded_through_entry_points() -> None:
+    reg = registry.load()
+    for rid in (
+        "k8s-missing-liveness-probe",
+        "k8s-missing-readiness-probe",
+        "k8s-missing-resource-limits",
+        "k8s-image-tag-mutable",
+        "docker-shell-form-entrypoint",
+        "docker-runs-as-root",
+    ):
+        meta = reg.meta(rid)
+        assert meta is not None, rid
+        assert meta.origin.startswith("prodready:"), meta.origin
+
+
+def test_duplicate_ids_name_both_plugins() -> None:
+    with pytest.raises(registry.RegistryError) as err:
+        registry.build([("pkg-a:one", [_make("x-rule")]), ("pkg-b:two", _make("x-rule"))])
+    assert str(err.value) == "duplicate rule id 'x-rule': defined by pkg-a:one and by pkg-b:two"
+
+
+def test_plugin_with_wrong_value() -> None:
+    with pytest.raises(registry.RegistryError) as err:
+        registry.build([("pkg-c:bad", [object()])])
+    assert (
+        str(err.value)
+        == "plugin pkg-c:bad does not provide policies: expected a Policy, got object"
+    )
+
+
+def test_plugin_that_fails_to_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    class BrokenEP:
+        name = "broken"
+        value = "nowhere.module:POLICIES"
+        dist = None
+
+        def load(self) -> object:
+            raise ModuleNotFoundError("No module named 'nowhere'")
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [BrokenEP()])
+    with pytest.raises(registry.RegistryError) as err:
+        registry._load_entry_points()
+    assert str(err.value) == (
+        "cannot load policy plugin unknown:broken (nowhere.module:POLICIES): "
+        "ModuleNotFoundError: No module named 'nowhere'"
+    )
+
+
+def test_policy_ids_must_be_slugs_and_documented() -> None:
+    with pytest.raises(ValueError, match="not a lowercase slug"):
+        _make("Bad_Id")
+    with pytest.raises(ValueError, match="needs a docstring"):
+
+        @policy(id="no-doc", kinds={ArtifactKind.TEXT}, severity=Severity.LOW, summary="s")
+        def nodoc(ctx: CheckContext, art: object) -> Iterator[Finding]:
+            return iter(())

@@ -1,0 +1,113 @@
+"""SARIF: schema-valid, complete rule metadata, suppressions, notifications, deterministic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from linter.output import render
+from tests.conftest import run_scan, validate_sarif
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "Dockerfile").write_text(
+        'FROM node:20.11-slim\nCMD ["node", "server.js"]\n'
+        "# prodready: ignore[docker-runs-as-root] legacy base image needs root\nUSER root\n"
+    )
+    (tmp_path / "k8s dir").mkdir()
+    (tmp_path / "k8s dir" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "    - name: app\n      image: nginx\n"
+    )
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Pod\nspec: [\n")
+    return tmp_path
+
+
+def test_sarif_document(tmp_path: Path) -> None:
+    result = run_scan(["."], cwd=_repo(tmp_path))
+    doc = validate_sarif(render("sarif", result))
+    assert doc["version"] == "2.1.0"
+    [run] = doc["runs"]  # type: ignore[index]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(r["id"] for r in rules)
+    for rule in rules:
+        assert rule["name"] and rule["shortDescription"]["text"]
+        assert rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["helpUri"] in rule["help"]["markdown"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        assert rule["properties"]["precision"] in ("very-high", "high", "medium", "low")
+        assert len(rule["properties"]["tags"]) <= 20
+        if "security" in rule["properties"]["tags"]:
+            assert isinstance(rule["properties"]["security-severity"], str)
+    by_id = {r["id"]: r for r in rules}
+    assert by_id["docker-runs-as-root"]["properties"]["security-severity"] == "8.0"
+    assert "external/cwe/cwe-250" in by_id["docker-runs-as-root"]["properties"]["tags"]
+    results = run["results"]
+    uris = sorted(
+        {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    )
+    assert uris == ["k8s%20dir/pod.yaml", "svc/Dockerfile"]
+    for r in results:
+        assert r["ruleIndex"] == [x["id"] for x in rules].index(r["ruleId"])
+        assert r["partialFingerprints"]["prodready/v1"]
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    suppressed = [r for r in results if r.get("suppressions")]
+    assert [(r["ruleId"], r["suppressions"]) for r in suppressed] == [
+        (
+            "docker-runs-as-root",
+            [
+                {
+                    "kind": "inSource",
+                    "status": "accepted",
+                    "justification": "legacy base image needs root",
+                    "location": {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": "svc/Dockerfile", "uriBaseId": "%SRCROOT%"},
+                            "region": {
+                                "startLine": 3,
+                                "startColumn": 1,
+                                "endLine": 3,
+                                "endColumn": 70,
+                            },
+                        }
+                    },
+                }
+            ],
+        )
+    ]
+    [inv] = run["invocations"]
+    assert inv["executionSuccessful"] is True
+    [note] = inv["toolExecutionNotifications"]
+    assert note["level"] == "error"
+    assert note["descriptor"]["id"] == "prodready-parse-error"
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+    assert "automationDetails" not in run
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    for fmt in ("sarif", "json", "text", "github", "markdown"):
+        first = render(fmt, run_scan(["."], cwd=repo, check_sarif=False))
+        second = render(fmt, run_scan(["."], cwd=repo, check_sarif=False))
+        assert first == second, fmt
+
+
+def test_json_shape(tmp_path: Path) -> None:
+    result = run_scan(["."], cwd=_repo(tmp_path))
+    doc = json.loads(render("json", result))
+    first = doc["findings"][0]
+    assert set(first) == {
+        "rule_id",
+        "severity",
+        "confidence",
+        "message",
+        "location",
+        "snippet",
+        "related",
+        "fingerprint",
+        "suppressed",
+        "properties",
+    }
+    assert first["location"]["path"] == "k8s dir/pod.yaml"
+    assert doc["notifications"][0]["code"] == "prodready-parse-error"

@@ -47,7 +47,8 @@ def rule_page(meta: PolicyMeta) -> str:
         opts,
         "## How to suppress",
         f"Add `# prodready: ignore[{meta.id}] <reason>` at the end of the reported line (or on a "
-        "comment line just above it; in a Dockerfile always the line above); in a Kubernetes object, the annotation "
+        "comment line just above it; in a Dockerfile always the line above); in a Kubernetes "
+        "object, the annotation "
         f'`prodready.io/ignore: "{meta.id}: <reason>"`. A reason is required.',
         "",
     ]

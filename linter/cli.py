@@ -115,7 +115,7 @@ def check(
 
 
 @cli.command()
-@click.option("--all", "show_all", is_flag=True, help="Include rules disabled by default.")
+@click.option("--all", "show_all", is_flag=True, help="Include the engine's own rules.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules(show_all: bool, fmt: str) -> None:
     """List the rules: id, severity, artifact, summary, enabled."""
@@ -123,7 +123,7 @@ def rules(show_all: bool, fmt: str) -> None:
 
     from linter.registry import load
 
-    metas = [m for m in load().all_metas() if show_all or m.default_enabled]
+    metas = [m for m in load().all_metas() if show_all or m.origin != "prodready-engine"]
     if fmt == "json":
         click.echo(
             json.dumps(

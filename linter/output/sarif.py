@@ -201,9 +201,6 @@ def build_log(result: ScanResult) -> om.SarifLog:
                 rules=[rule_descriptor(m) for m in ordered],
             )
         ),
-        original_uri_base_ids={
-            "%SRCROOT%": om.ArtifactLocation(uri=Path(result.base).as_uri().rstrip("/") + "/")
-        },
         invocations=[
             om.Invocation(
                 execution_successful=result.internal_errors == 0,

@@ -231,11 +231,12 @@ class RepoIndex:
 
     def read_text(self, path: str) -> str | None:
         """Text of a repo file by display path, whether or not it is a scan target."""
-        for f in self.all_found():
-            if f.path == path:
-                src = self._read(f, self.kind_of(f) or K.TEXT)
-                return src.text if src is not None else None
-        return None
+        by_path = self.memo(("found-by-path",), lambda: {f.path: f for f in self.all_found()})
+        found = by_path.get(path)
+        if found is None:
+            return None
+        src = self._read(found, self.kind_of(found) or K.TEXT)
+        return src.text if src is not None else None
 
     # -- typed access ----------------------------------------------------------------------
     def sources_of(

@@ -14,7 +14,18 @@ from linter.engine import ScanOptions, ScanResult, scan
 from linter.output.sarif import render_sarif
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+
+
+def _shared() -> Path:
+    """The workplace's shared folder (corpus, schemas, bench), read in place, never copied."""
+    env = os.environ.get("PRODREADY_SHARED")
+    for cand in (Path(env) if env else None, ROOT.parent / "shared", Path("/work/shared")):
+        if cand is not None and (cand / "schemas").is_dir():
+            return cand
+    return ROOT.parent / "shared"
+
+
+SHARED = _shared()
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 FIXTURES = ROOT / "tests" / "fixtures"
 

@@ -71,6 +71,9 @@ def cli() -> None:
 @click.option("--include-suppressed", is_flag=True, help="Show suppressed findings in text.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option(
+    "--checklist-summary", is_flag=True, help="End text output with a one-line checklist score."
+)
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -84,6 +87,7 @@ def check(
     include_suppressed: bool,
     statistics: bool,
     quiet: bool,
+    checklist_summary: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
     from linter.engine import ScanOptions, scan
@@ -104,6 +108,10 @@ def check(
     kw: dict[str, Any] = {}
     if fmt == "text":
         kw = {"include_suppressed": include_suppressed, "statistics": statistics}
+        if checklist_summary and not quiet:
+            from linter.checklist import summary_line
+
+            kw["summary_line"] = summary_line(result)
     text = render(fmt, result, color=color, **kw)
     if quiet and fmt == "text":
         text = text.rsplit("\n", 2)[0] + "\n" if result.active else ""
@@ -112,6 +120,38 @@ def check(
     if exit_zero and code == 1:
         code = 0
     raise SystemExit(code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format (markdown suits $GITHUB_STEP_SUMMARY; html is one self-contained file).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--checklist", "checklist_path", type=click.Path(), help="Use this checklist file.")
+@click.option("--config", "config_path", type=click.Path(), help="Config file to use.")
+@click.option(
+    "--link-base",
+    default=None,
+    help="URL prefix for finding links ('' for none; default: the blob URL in GitHub Actions).",
+)
+def checklist(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    checklist_path: str | None,
+    config_path: str | None,
+    link_base: str | None,
+) -> None:
+    """Fill in the production-readiness checklist for PATHS, item by item, with evidence."""
+    from linter.checklist.cli import run_checklist
+
+    _write(run_checklist(paths or (".",), fmt, checklist_path, config_path, link_base), output)
 
 
 @cli.command()

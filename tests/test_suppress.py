@@ -32,6 +32,14 @@ spec:
           resources: {limits: {cpu: 100m, memory: 64Mi}}
 """
 
+#: the first k8s rules only: the k8s family grows and these tests pin exact findings
+LEAD_K8S = [
+    "k8s-missing-readiness-probe",
+    "k8s-missing-liveness-probe",
+    "k8s-missing-resource-limits",
+    "k8s-image-tag-mutable",
+]
+
 ANNOTATED = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -57,7 +65,7 @@ CMD ["node", "server.js"]  // prodready: ignore[docker-shell-form-entrypoint] st
 
 def test_inline_yaml_suppression_same_line_and_line_above(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text(DEPLOY)
-    result = run_scan(["."], cwd=tmp_path, select=["k8s", "prodready"])
+    result = run_scan(["."], cwd=tmp_path, select=[*LEAD_K8S, "prodready"])
     assert triples(result) == [
         "deploy.yaml:13:9 prodready-unused-suppression",
     ]
@@ -79,7 +87,7 @@ def test_inline_yaml_suppression_same_line_and_line_above(tmp_path: Path) -> Non
 
 def test_annotation_suppression(tmp_path: Path) -> None:
     (tmp_path / "worker.yaml").write_text(ANNOTATED)
-    result = run_scan(["."], cwd=tmp_path, select=["k8s", "prodready"])
+    result = run_scan(["."], cwd=tmp_path, select=[*LEAD_K8S, "prodready"])
     assert triples(result) == ["worker.yaml:2:1 prodready-suppression-without-reason"]
     assert triples(result, include_suppressed=True) == [
         "worker.yaml:2:1 prodready-suppression-without-reason",

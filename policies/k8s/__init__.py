@@ -1,6 +1,17 @@
 """Built-in Kubernetes policies."""
 
 from linter.policy import Policy, collect
-from policies.k8s import images, probes, resources
+from policies.k8s import (
+    availability,
+    images,
+    networking,
+    probes,
+    resources,
+    secrets,
+    security,
+    shutdown,
+)
 
-POLICIES: list[Policy] = collect(probes, resources, images)
+POLICIES: list[Policy] = collect(
+    probes, resources, images, security, secrets, availability, shutdown, networking
+)

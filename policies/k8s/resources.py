@@ -50,3 +50,54 @@ def missing_limits(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding
                     f"Container `{c.name}` of {obj.label} has no {what} limit.",
                     properties={"missing": missing},
                 )
+
+
+@policy(
+    id="k8s-missing-resource-requests",
+    kinds={ArtifactKind.K8S},
+    severity=Severity.MEDIUM,
+    summary="Container has no CPU or memory request",
+    fix="Set `resources.requests.cpu` and `resources.requests.memory` from observed usage so "
+    "the scheduler places the pod on a node that can run it.",
+    tags=("reliability",),
+    section="Infrastructure",
+)
+def missing_requests(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]:
+    """## What it does
+    Reports containers (init containers included) whose `resources.requests` lacks `cpu` or
+    `memory` (a limit without a request counts as a request of the same size, as Kubernetes
+    defaults it); the message names what is missing.
+
+    ## Why is this bad
+    Without requests the scheduler packs pods onto nodes that cannot run them, the pod gets the
+    `BestEffort` QoS class (evicted first under pressure), and a CPU-utilisation HPA has
+    nothing to compute a percentage from.
+
+    ## Example
+    ```yaml
+    - name: api
+      resources:
+        requests:
+          memory: 256Mi    # fails: no cpu request
+    ```
+    """
+    for obj in manifest.objects:
+        for c in containers(obj, include_init=True):
+            res = c.data.get("resources")
+            res = res if isinstance(res, dict) else {}
+            requests = res.get("requests")
+            requests = requests if isinstance(requests, dict) else {}
+            limits = res.get("limits")
+            limits = limits if isinstance(limits, dict) else {}
+            missing = [
+                k
+                for k in ("cpu", "memory")
+                if requests.get(k) in (None, "") and limits.get(k) in (None, "")
+            ]
+            if missing:
+                what = " and ".join(missing)
+                yield ctx.finding(
+                    c.name_loc(),
+                    f"Container `{c.name}` of {obj.label} has no {what} request.",
+                    properties={"missing": missing},
+                )

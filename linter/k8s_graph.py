@@ -1,0 +1,190 @@
+"""The Kubernetes object graph of a scan: workloads, Services, HPAs, PDBs and what targets what.
+
+Built once per scan from every K8S artifact of the repo index (plain manifests and rendered
+Helm charts / kustomizations) and memoised with ``index.memo``. Objects are matched by
+namespace (an object without ``metadata.namespace`` matches any namespace: kustomize or
+``kubectl -n`` decide it at deploy time), name and label selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from linter.model import ArtifactKind
+from linter.parsers.k8s import K8sObject
+from linter.workload import WORKLOAD_KINDS
+
+if TYPE_CHECKING:
+    from linter.index import RepoIndex
+
+#: workloads that keep pods running behind a Service and that an HPA can scale
+SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+HPA_KIND = "HorizontalPodAutoscaler"
+PDB_KIND = "PodDisruptionBudget"
+
+
+def get_path(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…`` or None when a level is missing or not a mapping."""
+    cur = data
+    for key in keys:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(key)
+    return cur
+
+
+def pod_template_labels(obj: K8sObject) -> dict[str, str]:
+    """Labels of the pods a workload creates (a Pod's own labels)."""
+    if obj.kind == "Pod":
+        labels = obj.labels
+    elif obj.kind == "CronJob":
+        labels = get_path(obj.data, "spec", "jobTemplate", "spec", "template", "metadata", "labels")
+    else:
+        labels = get_path(obj.data, "spec", "template", "metadata", "labels")
+    if not isinstance(labels, dict):
+        return {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def replicas(obj: K8sObject) -> int | None:
+    """Declared ``spec.replicas`` (1 when unset on a scalable workload), None if not an int."""
+    if obj.kind not in SCALABLE_KINDS:
+        return None
+    value = get_path(obj.data, "spec", "replicas")
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return int(value)
+
+
+def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
+    """A LabelSelector (``matchLabels`` / ``matchExpressions``) against a label set.
+
+    An empty or missing selector matches nothing here (a PDB with ``{}`` selects every pod of
+    its namespace, but that is never what a readiness check wants to count on).
+    """
+    if not isinstance(selector, dict):
+        return False
+    match_labels = selector.get("matchLabels")
+    exprs = selector.get("matchExpressions")
+    if not match_labels and not exprs:
+        return False
+    if isinstance(match_labels, dict):
+        for k, v in match_labels.items():
+            if labels.get(str(k)) != str(v):
+                return False
+    elif match_labels is not None:
+        return False
+    if isinstance(exprs, list):
+        for ex in exprs:
+            if not isinstance(ex, dict):
+                return False
+            key = str(ex.get("key", ""))
+            op = ex.get("operator")
+            values = ex.get("values")
+            vals = {str(v) for v in values} if isinstance(values, list) else set()
+            if op == "In" and labels.get(key) not in vals:
+                return False
+            if op == "NotIn" and key in labels and labels[key] in vals:
+                return False
+            if op == "Exists" and key not in labels:
+                return False
+            if op == "DoesNotExist" and key in labels:
+                return False
+    return True
+
+
+def map_selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
+    """A Service-style plain ``{key: value}`` selector (empty matches nothing)."""
+    if not isinstance(selector, dict) or not selector:
+        return False
+    return all(labels.get(str(k)) == str(v) for k, v in selector.items())
+
+
+def same_namespace(a: K8sObject, b: K8sObject) -> bool:
+    return not a.namespace or not b.namespace or a.namespace == b.namespace
+
+
+@dataclass(frozen=True)
+class K8sGraph:
+    objects: tuple[K8sObject, ...]
+
+    def of_kind(self, *kinds: str) -> list[K8sObject]:
+        return [o for o in self.objects if o.kind in kinds]
+
+    @property
+    def workloads(self) -> list[K8sObject]:
+        return [o for o in self.objects if o.kind in WORKLOAD_KINDS]
+
+    def find(self, kind: str, name: str, near: K8sObject) -> K8sObject | None:
+        for o in self.objects:
+            if o.kind == kind and o.name == name and same_namespace(o, near):
+                return o
+        return None
+
+    def services_selecting(self, workload: K8sObject) -> list[K8sObject]:
+        labels = pod_template_labels(workload)
+        if not labels:
+            return []
+        return [
+            s
+            for s in self.of_kind("Service")
+            if same_namespace(s, workload)
+            and map_selector_matches(get_path(s.data, "spec", "selector"), labels)
+        ]
+
+    def workloads_selected_by(self, service: K8sObject) -> list[K8sObject]:
+        selector = get_path(service.data, "spec", "selector")
+        return [
+            w
+            for w in self.workloads
+            if same_namespace(w, service) and map_selector_matches(selector, pod_template_labels(w))
+        ]
+
+    def hpas_targeting(self, workload: K8sObject) -> list[K8sObject]:
+        out = []
+        for h in self.of_kind(HPA_KIND):
+            ref = get_path(h.data, "spec", "scaleTargetRef")
+            if (
+                isinstance(ref, dict)
+                and ref.get("kind") == workload.kind
+                and ref.get("name") == workload.name
+                and same_namespace(h, workload)
+            ):
+                out.append(h)
+        return out
+
+    def scaled_by_keda(self, workload: K8sObject) -> bool:
+        for so in self.of_kind("ScaledObject"):
+            ref = get_path(so.data, "spec", "scaleTargetRef")
+            if not isinstance(ref, dict) or ref.get("name") != workload.name:
+                continue
+            if ref.get("kind", "Deployment") == workload.kind and same_namespace(so, workload):
+                return True
+        return False
+
+    def pdbs_selecting(self, workload: K8sObject) -> list[K8sObject]:
+        labels = pod_template_labels(workload)
+        if not labels:
+            return []
+        return [
+            p
+            for p in self.of_kind(PDB_KIND)
+            if same_namespace(p, workload)
+            and selector_matches(get_path(p.data, "spec", "selector"), labels)
+        ]
+
+
+def k8s_graph(index: RepoIndex) -> K8sGraph:
+    """The scan's object graph (built once per scan)."""
+
+    def build() -> K8sGraph:
+        objs: list[K8sObject] = []
+        for manifest in index.artifacts(ArtifactKind.K8S):
+            objs.extend(manifest.objects)
+        return K8sGraph(tuple(objs))
+
+    return index.memo(("k8s-graph",), build)

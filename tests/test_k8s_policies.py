@@ -1,0 +1,61 @@
+"""Kubernetes policy behaviour beyond the fixture folders: severities and cross-file joins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linter.model import Severity
+from tests.conftest import run_scan
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.2.0
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+"""
+
+
+def test_readiness_probe_is_high_when_a_service_selects_the_pod(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    (tmp_path / "svc.yaml").write_text(SERVICE)
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-missing-readiness-probe"])
+    [finding] = result.active
+    assert (finding.location.path, finding.location.start_line) == ("deploy.yaml", 11)
+    assert finding.severity == Severity.HIGH
+    assert "Service/api" in finding.message
+
+
+def test_readiness_probe_is_medium_without_a_service(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    (tmp_path / "svc.yaml").write_text(SERVICE.replace("app: api", "app: other"))
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-missing-readiness-probe"])
+    [finding] = result.active
+    assert finding.severity == Severity.MEDIUM
+    assert "Service" not in finding.message
+
+
+def test_secret_values_never_reach_the_output(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n"
+        "  password: VerySecretValue123\n"
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-secret-manifest-committed"])
+    [finding] = result.active
+    assert "VerySecretValue123" not in finding.message
+    assert all("VerySecretValue123" not in s for s in result.snippets.values())

@@ -74,6 +74,30 @@ def cli() -> None:
 @click.option(
     "--checklist-summary", is_flag=True, help="End text output with a one-line checklist score."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Print timings per phase on stderr.")
+@click.option(
+    "--diff",
+    "diff_rev",
+    metavar="REV",
+    help="Only report findings in files changed since the git revision REV.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
+    help="Treat findings recorded in this baseline file as suppressed; report stale entries.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in this baseline file (and treat them as suppressed).",
+)
+@click.option("--fix", "do_fix", is_flag=True, help="Apply safe automatic fixes, then report.")
+@click.option(
+    "--fix-diff",
+    is_flag=True,
+    help="Print the automatic fixes as a unified diff (nothing written) instead of a report.",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -88,20 +112,32 @@ def check(
     statistics: bool,
     quiet: bool,
     checklist_summary: bool,
+    verbose: bool,
+    diff_rev: str | None,
+    baseline_path: str | None,
+    write_baseline: str | None,
+    do_fix: bool,
+    fix_diff: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
-    from linter.engine import ScanOptions, scan
+    from linter import adopt
+    from linter.engine import ScanOptions
     from linter.output import render
 
-    result = scan(
-        ScanOptions(
-            paths=paths or (".",),
-            config_path=config_path,
-            select=_split(select),
-            extend_select=_split(extend_select),
-            ignore=_split(ignore),
-        )
+    opts = ScanOptions(
+        paths=paths or (".",),
+        config_path=config_path,
+        select=_split(select),
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
     )
+    extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
+    result = adopt.run(opts, extras)
+    if fix_diff:
+        _, changed = adopt.fix_and_report(opts, result, extras, show_diff=True)
+        raise SystemExit(1 if changed and not exit_zero else 0)
+    if do_fix:
+        result, _ = adopt.fix_and_report(opts, result, extras, show_diff=False)
     color = (
         fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
@@ -201,6 +237,44 @@ def explain(rule_id: str) -> None:
     if meta is None:
         raise click.UsageError(f"unknown rule {rule_id!r} (see `prodready rules`)")
     click.echo(rule_page(meta), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(), help="Config file to use.")
+@click.option("--select", multiple=True, help="Rule ids or prefixes to fix (default: all).")
+@click.option("--ignore", multiple=True, help="Rule ids or prefixes not to fix.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the patch; write nothing.")
+def fix(
+    paths: tuple[str, ...],
+    config_path: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    show_diff: bool,
+) -> None:
+    """Apply safe, mechanical fixes to PATHS (comments and formatting are kept).
+
+    Exit code: 0; with --diff, 1 when there is something to fix.
+    """
+    from linter import adopt
+    from linter.engine import ScanOptions
+
+    opts = ScanOptions(
+        paths=paths or (".",), config_path=config_path, select=_split(select), ignore=_split(ignore)
+    )
+    extras = adopt.Extras()
+    result = adopt.run(opts, extras)
+    _, changed = adopt.fix_and_report(opts, result, extras, show_diff=show_diff)
+    raise SystemExit(1 if show_diff and changed else 0)
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+def init(directory: str) -> None:
+    """Write a commented starter .prodready.yaml in DIRECTORY (never overwrites)."""
+    from linter.init import write_starter
+
+    click.echo(f"wrote {write_starter(directory)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

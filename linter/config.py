@@ -36,10 +36,30 @@ class Config:
     respect_gitignore: bool = True
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None
+    #: autofix settings (``fix:``), e.g. the resources skeleton's defaults (linter/fix)
+    fix: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _selector_list() -> dict[str, Any]:
     return {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+
+_QUANTITIES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"cpu": {"type": ["string", "number"]}, "memory": {"type": "string"}},
+}
+_FIX_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "resources": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"requests": _QUANTITIES, "limits": _QUANTITIES},
+        }
+    },
+}
 
 
 def schema(registry: Registry) -> dict[str, Any]:
@@ -75,6 +95,7 @@ def schema(registry: Registry) -> dict[str, Any]:
             "max-file-size": {"type": "integer", "minimum": 1},
             "respect-gitignore": {"type": "boolean"},
             "rules": {"type": "object", "properties": rules, "additionalProperties": False},
+            "fix": _FIX_SCHEMA,
         },
     }
 
@@ -151,6 +172,7 @@ def from_raw(raw: Mapping[str, Any], registry: Registry, where: str) -> Config:
         respect_gitignore=bool(raw.get("respect-gitignore", True)),
         rule_options=rule_opts,
         source=where,
+        fix=dict(raw.get("fix", {})),
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pathspec
@@ -31,6 +32,8 @@ class ScanResult:
     config: cfg.Config
     internal_errors: int = 0
     index: RepoIndex | None = field(default=None, repr=False)
+    #: seconds per phase (discover, file policies, repo policies, report prep) for --verbose
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def active(self) -> list[Finding]:
@@ -51,6 +54,8 @@ class ScanOptions:
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     base: str | None = None
+    #: called as progress(phase, done, total) while scanning (the CLI's progress bar)
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
 
 
 def _git_top(start: str) -> str | None:
@@ -144,6 +149,15 @@ def _per_file_ignored(
 
 
 def scan(opts: ScanOptions) -> ScanResult:
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[phase] = timings.get(phase, 0.0) + now - clock
+        clock = now
+
     registry = reg.load()
     root, explicit = resolve_root(opts.paths)
     base = os.path.abspath(opts.base or os.getcwd())
@@ -162,7 +176,11 @@ def scan(opts: ScanOptions) -> ScanResult:
     }
     # file-scope policies, file by file (one read and one parse per file)
     file_pols = [p for p in policies if p.meta.scope == "file"]
-    for target in index.targets():
+    all_targets = index.targets()
+    lap("setup and discovery")
+    for done, target in enumerate(all_targets):
+        if opts.progress is not None:
+            opts.progress("files", done, len(all_targets))
         kind = index.kind_of(target)
         if kind is None:
             continue
@@ -180,12 +198,14 @@ def scan(opts: ScanOptions) -> ScanResult:
                 if arg is None:
                     continue
             findings.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
+    lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
     for pol in policies:
         if pol.meta.scope == "repo":
             found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
             findings.extend(f for f in found if index.is_target(f.location.path))
 
+    lap("repo policies")
     # per-file ignores, inline suppressions, severity overrides
     findings = _per_file_ignored(findings, config.per_file_ignores)
     meta_of = {m.id: m for m in registry.all_metas()}
@@ -212,4 +232,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     notes_sorted = sorted(set(notes), key=Notification.sort_key)
     internal = sum(1 for n in notes_sorted if n.code == "prodready-internal-error")
     rules = [meta_of[r] for r in sorted(enabled)]
-    return ScanResult(findings, notes_sorted, rules, snippets, root, base, config, internal, index)
+    lap("suppressions and sorting")
+    return ScanResult(
+        findings, notes_sorted, rules, snippets, root, base, config, internal, index, timings
+    )

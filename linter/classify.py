@@ -113,10 +113,10 @@ def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K 
     name = p.name
     low = name.lower()
     suffix = p.suffix.lower()
+    if low == ".dockerignore" or low.endswith(".dockerignore"):
+        return K.DOCKERIGNORE  # first: `Dockerfile.dockerignore` is no Dockerfile
     if is_dockerfile_name(name):
         return K.DOCKERFILE
-    if low == ".dockerignore" or low.endswith(".dockerignore"):
-        return K.DOCKERIGNORE
     env = env_kind(name)
     if env is not None:
         return env

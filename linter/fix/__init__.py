@@ -188,8 +188,8 @@ def unified_diff(fixes: Sequence[FileFix]) -> str:
             difflib.unified_diff(
                 fx.before.splitlines(keepends=True),
                 fx.after.splitlines(keepends=True),
-                fromfile=f"a/{fx.path}",
-                tofile=f"b/{fx.path}",
+                fromfile=fx.path if os.path.isabs(fx.path) else f"a/{fx.path}",
+                tofile=fx.path if os.path.isabs(fx.path) else f"b/{fx.path}",
             )
         )
         if out and not out[-1].endswith("\n"):

@@ -155,10 +155,13 @@ def fix_resources(
     for c in targeted(docs, lines):
         res = c.data.get("resources")
         current = res.get(which) if isinstance(res, dict) else None
+        limits = res.get("limits") if isinstance(res, dict) else None
         missing = [
             k
             for k in ("cpu", "memory")
-            if not isinstance(current, dict) or current.get(k) in (None, "")
+            if (not isinstance(current, dict) or current.get(k) in (None, ""))
+            # a limit without a request makes Kubernetes request the limit: nothing is missing
+            and not (which == "requests" and isinstance(limits, dict) and limits.get(k))
         ]
         if not missing:
             continue

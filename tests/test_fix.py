@@ -1,0 +1,245 @@
+"""Autofix: every fixer has a before/after fixture; the fix is exact, idempotent, keeps every
+comment, produces a file that parses, and makes the rule's finding go away."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from linter.cli import main
+from linter.fix import FIXERS, FixError, fix_text
+from linter.fix.docker import exec_form
+from linter.fix.k8s import quantity
+from linter.model import ArtifactKind
+from linter.parsers.dockerfile import parse_dockerfile
+from linter.registry import load
+from linter.source import SourceFile
+from tests.conftest import FIXTURES, run_scan, triples
+
+FIX_FIXTURES = FIXTURES / "fix"
+RULES = sorted(p.name for p in FIX_FIXTURES.iterdir() if p.is_dir())
+
+
+def _files(rule: str) -> list[tuple[Path, Path]]:
+    before = FIX_FIXTURES / rule / "before"
+    after = FIX_FIXTURES / rule / "after"
+    pairs = [(p, after / p.relative_to(before)) for p in sorted(before.rglob("*")) if p.is_file()]
+    assert pairs, f"{rule}: no before/ files"
+    return pairs
+
+
+def _comments(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        if "#" in line:
+            out.append(line[line.index("#") :].strip())
+    return out
+
+
+def _parses(path: Path, text: str) -> None:
+    if path.name == "Dockerfile":
+        parse_dockerfile(SourceFile(path.name, str(path), ArtifactKind.DOCKERFILE, text))
+    else:
+        docs = list(YAML(typ="safe", pure=True).load_all(text))
+        assert docs and all(d is not None for d in docs)
+
+
+def test_every_fixer_has_a_fixture() -> None:
+    assert sorted(FIXERS) == RULES
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_fixer_before_after(rule: str) -> None:
+    for before, after in _files(rule):
+        text = before.read_text()
+        fixed = fix_text(text, {rule: None})
+        assert fixed == after.read_text()
+        assert fixed != text
+        assert fix_text(fixed, {rule: None}) == fixed, "second run must change nothing"
+        for comment in _comments(text):
+            assert comment in fixed, f"comment lost: {comment}"
+        _parses(after, fixed)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_fixer_makes_the_finding_disappear(rule: str) -> None:
+    if load().meta(rule) is None:
+        pytest.skip(f"rule {rule} is not registered yet")
+    before = run_scan(["."], cwd=FIX_FIXTURES / rule / "before", select=[rule])
+    after = run_scan(["."], cwd=FIX_FIXTURES / rule / "after", select=[rule])
+    assert [t for t in triples(before) if t.endswith(" " + rule)], "fixture must fail the rule"
+    assert [t for t in triples(after) if t.endswith(" " + rule)] == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_fix_command_writes_the_after_fixture(rule: str, tmp_path: Path) -> None:
+    if load().meta(rule) is None:
+        pytest.skip(f"rule {rule} is not registered yet")
+    work = tmp_path / "repo"
+    shutil.copytree(FIX_FIXTURES / rule / "before", work)
+    (work / ".git").mkdir()  # the scan root
+    assert main(["fix", "--select", rule, str(work)]) == 0
+    for before, after in _files(rule):
+        rel = before.relative_to(FIX_FIXTURES / rule / "before")
+        assert (work / rel).read_text() == after.read_text()
+    # nothing left: --diff reports no change (exit 0)
+    assert main(["fix", "--diff", "--select", rule, str(work)]) == 0
+
+
+def test_fix_diff_shows_patch_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = "docker-shell-form-entrypoint"
+    shutil.copytree(FIX_FIXTURES / rule / "before", tmp_path / "r")
+    original = (tmp_path / "r" / "Dockerfile").read_text()
+    assert main(["fix", "--diff", "--select", rule, str(tmp_path / "r")]) == 1
+    out = capsys.readouterr().out
+    assert "\n-CMD npm start\n" in out
+    assert '\n+CMD ["npm", "start"]\n' in out
+    assert out.startswith(f"--- {tmp_path}/r/Dockerfile\n")
+    assert (tmp_path / "r" / "Dockerfile").read_text() == original
+    # check --fix-diff prints the same patch instead of a report
+    assert main(["check", "--fix-diff", "--select", rule, str(tmp_path / "r")]) == 1
+    assert '+CMD ["npm", "start"]' in capsys.readouterr().out
+
+
+def test_check_fix_writes_and_reports_what_is_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:20.11-slim\nUSER node\nENTRYPOINT node $APP\nCMD npm start\n"
+    )
+    code = main(["check", "--fix", "--select", "docker-shell-form-entrypoint", str(tmp_path)])
+    captured = capsys.readouterr()
+    # ENTRYPOINT uses a variable (needs a shell): left alone and still reported
+    assert (tmp_path / "Dockerfile").read_text() == (
+        'FROM node:20.11-slim\nUSER node\nENTRYPOINT node $APP\nCMD ["npm", "start"]\n'
+    )
+    assert code == 1
+    assert "Dockerfile:3:1: docker-shell-form-entrypoint" in captured.out
+    assert "Dockerfile:4:1" not in captured.out
+    assert "fixed 1 finding in 1 file; 1 left to fix by hand." in captured.err
+
+
+def test_only_the_reported_lines_are_fixed() -> None:
+    text = (FIX_FIXTURES / "k8s-capabilities-not-dropped" / "before" / "deploy.yaml").read_text()
+    # line 14 is inside the `metrics` container only
+    fixed = fix_text(text, {"k8s-capabilities-not-dropped": {14}})
+    assert "add: [NET_BIND_SERVICE]   # port 80\n          securityContext" not in fixed
+    assert "              drop:\n                - NET_RAW\n                - ALL\n" in fixed
+    assert "drop: [ALL]" not in fixed
+
+
+def test_finding_on_the_kind_line_fixes_every_container_of_that_object() -> None:
+    text = (FIX_FIXTURES / "k8s-capabilities-not-dropped" / "before" / "deploy.yaml").read_text()
+    assert fix_text(text, {"k8s-capabilities-not-dropped": {2}}) == fix_text(
+        text, {"k8s-capabilities-not-dropped": None}
+    )
+
+
+def test_full_hardening_block_keeps_explicit_values() -> None:
+    text = (
+        "kind: Pod\nspec:\n  containers:\n  - name: app  # main\n    image: a:1\n"
+        "    securityContext:\n      allowPrivilegeEscalation: true  # needs sudo\n"
+    )
+    rules = {
+        r: None
+        for r in (
+            "k8s-writable-root-fs",
+            "k8s-privilege-escalation",
+            "k8s-run-as-root",
+            "k8s-capabilities-not-dropped",
+        )
+    }
+    fixed = fix_text(text, rules)
+    assert fixed == (
+        "kind: Pod\nspec:\n  containers:\n  - name: app  # main\n    image: a:1\n"
+        "    securityContext:\n      allowPrivilegeEscalation: true  # needs sudo\n"
+        "      capabilities:\n        drop: [ALL]\n      runAsNonRoot: true\n"
+        "      readOnlyRootFilesystem: true\n"
+    )
+    assert fix_text(fixed, rules) == fixed
+
+
+def test_resources_defaults_are_configurable() -> None:
+    text = "kind: Pod\nspec:\n  containers:\n  - name: app\n    image: a:1\n"
+    opts = {"resources": {"limits": {"memory": "1Gi"}}}
+    fixed = fix_text(text, {"k8s-missing-resource-limits": None}, opts)
+    assert fixed.endswith("    resources:\n      limits:\n        cpu: 500m\n        memory: 1Gi\n")
+
+
+def test_resources_defaults_from_config_file(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".prodready.yaml").write_text(
+        "fix:\n  resources:\n    requests: {cpu: 250m, memory: 64Mi}\n"
+    )
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: app\n    image: a:1.0.0\n"
+    )
+    assert main(["fix", "--select", "k8s-missing-resource-requests", str(tmp_path)]) == 0
+    assert (
+        (tmp_path / "pod.yaml")
+        .read_text()
+        .endswith("    resources:\n      requests:\n        cpu: 250m\n        memory: 64Mi\n")
+    )
+
+
+def test_crlf_and_multi_document_streams_are_kept() -> None:
+    text = (
+        "# top\r\n---\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: x:1\r\n"
+        "\r\n---\r\n# second\r\nkind: Service\r\n"
+    )
+    fixed = fix_text(text, {"k8s-writable-root-fs": None})
+    assert fixed == (
+        "# top\r\n---\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: a\r\n    image: x:1\r\n"
+        "    securityContext:\r\n      readOnlyRootFilesystem: true\r\n"
+        "\r\n---\r\n# second\r\nkind: Service\r\n"
+    )
+
+
+def test_a_file_that_would_be_reformatted_is_refused() -> None:
+    text = "kind: Pod\nspec:\n  containers:\n  - name:   a\n    image:   x:1\n"
+    with pytest.raises(FixError, match="without reformatting"):
+        fix_text(text, {"k8s-writable-root-fs": None})
+
+
+def test_refused_file_is_a_notification_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind:   Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: app\n    image: a:1.0.0\n"
+    )
+    before = (tmp_path / "pod.yaml").read_text()
+    assert main(["fix", "--select", "k8s-writable-root-fs", str(tmp_path)]) == 0
+    assert (tmp_path / "pod.yaml").read_text() == before
+    assert "pod.yaml: not fixed (k8s-writable-root-fs)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CMD npm start", 'CMD ["npm", "start"]'),
+        ("  entrypoint node server.js", '  entrypoint ["node", "server.js"]'),
+        ("CMD node $APP", None),
+        ('CMD node "a b"', None),
+        ("CMD a && b", None),
+        ("CMD exec node x", None),
+        ('CMD ["node"]', None),
+        ("RUN make", None),
+    ],
+)
+def test_exec_form_only_for_simple_commands(line: str, expected: str | None) -> None:
+    assert exec_form(line) == expected
+
+
+def test_quantities() -> None:
+    assert quantity("500m") == 0.5
+    assert quantity("1Gi") == 2**30
+    assert quantity(2) == 2
+    assert quantity("lots") is None

@@ -59,3 +59,34 @@ def test_secret_values_never_reach_the_output(tmp_path: Path) -> None:
     [finding] = result.active
     assert "VerySecretValue123" not in finding.message
     assert all("VerySecretValue123" not in s for s in result.snippets.values())
+
+
+def test_removed_api_follows_the_target_version(tmp_path: Path) -> None:
+    (tmp_path / "cron.yaml").write_text(
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: report\n"
+    )
+    (tmp_path / "cfg.yaml").write_text(
+        "rules:\n  k8s-removed-api:\n    kubernetes-version: '1.24'\n"
+    )
+    old = run_scan(["cron.yaml"], cwd=tmp_path, select=["k8s-removed-api"], config_path="cfg.yaml")
+    assert old.active == []
+    new = run_scan(["cron.yaml"], cwd=tmp_path, select=["k8s-removed-api"])
+    assert [f.location.start_line for f in new.active] == [1]
+
+
+def test_schema_validation_uses_the_target_version(tmp_path: Path) -> None:
+    # resizePolicy exists on containers from 1.27 on: unknown to the 1.25 schema
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: app\n      image: ghcr.io/acme/app:1.0.0\n"
+        "      resizePolicy:\n        - {resourceName: cpu, restartPolicy: NotRequired}\n"
+    )
+    (tmp_path / "cfg.yaml").write_text(
+        "rules:\n  k8s-schema-invalid:\n    kubernetes-version: '1.25'\n"
+    )
+    old = run_scan(
+        ["pod.yaml"], cwd=tmp_path, select=["k8s-schema-invalid"], config_path="cfg.yaml"
+    )
+    assert [(f.location.start_line, f.location.start_col) for f in old.active] == [(9, 7)]
+    assert "resizePolicy" in old.active[0].message
+    assert run_scan(["pod.yaml"], cwd=tmp_path, select=["k8s-schema-invalid"]).active == []

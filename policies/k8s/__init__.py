@@ -10,8 +10,9 @@ from policies.k8s import (
     secrets,
     security,
     shutdown,
+    validity,
 )
 
 POLICIES: list[Policy] = collect(
-    probes, resources, images, security, secrets, availability, shutdown, networking
+    probes, resources, images, security, secrets, availability, shutdown, networking, validity
 )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from linter.ci_images import image_builds
 from linter.imageref import parse_image
 from linter.model import ArtifactKind
 
@@ -130,7 +131,7 @@ def _build(index: RepoIndex) -> list[Service]:
         svc = by_dir.setdefault(d, Service(d))
         svc.dockerfiles.append(df)
         svc.image_names.add(posixpath.basename(d) or posixpath.basename(index.root))
-    sources: list[ImageSource] = [_compose_images]
+    sources: list[ImageSource] = [_compose_images, image_builds]
     by_file = {df.source.path: svc for svc in by_dir.values() for df in svc.dockerfiles}
     for source in sources:
         for raw_dir, image in source(index):

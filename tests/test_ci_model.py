@@ -1,0 +1,156 @@
+"""CI model, gates and CI image builds, on small repos written in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linter.ci import pipelines, untrusted_contexts
+from linter.ci_images import image_builds
+from linter.services import services
+from tests.conftest import run_scan, triples
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+WORKFLOW = """\
+on: [push]
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          docker build -t ghcr.io/acme/api:${{ github.sha }} \\
+            -f api/Dockerfile api
+      - uses: docker/build-push-action@4f58ea79222b3b9dc2c8bbdd6debcef730109a75
+        with:
+          context: ./worker
+          tags: |
+            ghcr.io/acme/worker:1.0
+            ghcr.io/acme/worker-alias:1.0
+"""
+
+GITLAB = """\
+include:
+  - local: ci/build.yml
+  - remote: https://example.com/x.yml
+test:
+  script: [pytest]
+"""
+
+GITLAB_BUILD = """\
+build:
+  script:
+    - docker buildx build --platform linux/amd64 -t $CI_REGISTRY_IMAGE/web:$CI_COMMIT_SHA web
+    - /kaniko/executor --context $CI_PROJECT_DIR/jobs --dockerfile jobs/Dockerfile
+        --destination registry.example.com/acme/jobs:1.2
+"""
+
+
+def test_image_builds_from_gha_and_gitlab(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/build.yml": WORKFLOW,
+            ".gitlab-ci.yml": GITLAB,
+            "ci/build.yml": GITLAB_BUILD,
+            "api/Dockerfile": "FROM python:3.12\n",
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-test-step"])
+    assert result.index is not None
+    assert sorted(image_builds(result.index)) == [
+        ("api", "ghcr.io/acme/api:${{ github.sha }}"),
+        ("jobs", "registry.example.com/acme/jobs:1.2"),
+        ("web", "$CI_REGISTRY_IMAGE/web:$CI_COMMIT_SHA"),
+        ("worker", "ghcr.io/acme/worker-alias:1.0"),
+        ("worker", "ghcr.io/acme/worker:1.0"),
+    ]
+    # the service join picks the CI image name up for the api/ build context
+    api = [s for s in services(result.index) if s.directory == "api"]
+    assert api and "api" in api[0].image_names
+    # the remote include is noted once, with its position; the local one is followed
+    notes = [(n.path, n.line, n.code) for n in result.notifications]
+    assert notes == [(".gitlab-ci.yml", 3, "prodready-ci-include")]
+    paths = [p.path for p in pipelines(result.index)]
+    assert "ci/build.yml" in paths
+
+
+def test_missing_local_include_is_a_warning(tmp_path: Path) -> None:
+    _write(tmp_path, {".gitlab-ci.yml": "include: ci/none.yml\ntest:\n  script: [pytest]\n"})
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-test-step"])
+    assert [(n.line, n.message) for n in result.notifications] == [
+        (1, "GitLab local include `ci/none.yml` not found in the scanned tree")
+    ]
+    assert triples(result) == []
+
+
+def test_no_coverage_gate_points_at_the_test_step(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+                "      - run: |\n          pip install .\n          python -m pytest -q\n"
+            )
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-coverage-threshold"])
+    assert triples(result) == [".github/workflows/ci.yml:9:21 ci-no-coverage-threshold"]
+    assert result.active[0].message.startswith("No coverage threshold is enforced")
+
+
+def test_coverage_minimum_is_configurable(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            ".prodready.yaml": "rules:\n  ci-no-coverage-threshold:\n    minimum: 95\n",
+            ".gitlab-ci.yml": "test:\n  script:\n    - pytest --cov-fail-under 90\n",
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-coverage-threshold"])
+    assert triples(result) == [".gitlab-ci.yml:3:14 ci-no-coverage-threshold"]
+    assert "90 %" in result.active[0].message and "95 %" in result.active[0].message
+
+
+def test_gates_silent_without_pipeline_and_pipeline_rule_without_readme(tmp_path: Path) -> None:
+    _write(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n"})
+    result = run_scan(["."], cwd=tmp_path, select=["ci"])
+    assert triples(result) == ["pyproject.toml:1:1 ci-missing-pipeline"]
+
+
+def test_other_ci_system_counts_and_is_searched(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "README.md": "# x\n",
+            "Jenkinsfile": "pipeline { stages { stage('t') { steps { sh 'go test ./...' } } } }\n",
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-missing-pipeline", "ci-no-test-step"])
+    assert triples(result) == []
+
+
+def test_untrusted_contexts() -> None:
+    text = (
+        "${{ github.event.issue.title }} ${{ github.event.issue.number }} "
+        "${{ toJSON(github.event.commits[0].message) }} ${{ github.event['comment']['body'] }}"
+    )
+    assert [c for _, c in untrusted_contexts(text)] == [
+        "github.event.issue.title",
+        "github.event.commits[0].message",
+        "github.event.comment.body",
+    ]
+
+
+def test_broken_workflow_is_a_notification(tmp_path: Path) -> None:
+    _write(tmp_path, {".github/workflows/ci.yml": "on: [push\njobs: {}\n", "README.md": "# x\n"})
+    result = run_scan(["."], cwd=tmp_path, select=["ci", "gha"])
+    assert [n.code for n in result.notifications] == ["prodready-parse-error"]
+    assert not any(n.code == "prodready-internal-error" for n in result.notifications)

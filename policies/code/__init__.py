@@ -1,5 +1,6 @@
 """Built-in code policies."""
 
-from linter.policy import Policy
+from linter.policy import Policy, collect
+from policies.code import health, shutdown
 
-POLICIES: list[Policy] = []
+POLICIES: list[Policy] = collect(shutdown, health)

@@ -1,0 +1,146 @@
+"""Bandit, in-process and silent, on the Python files that could hold one of its findings.
+
+One ``BanditManager`` runs once per scan (memoised) with only the tests prodready maps, on the
+target Python files whose lower-cased text contains a literal one of those tests needs. Bandit's
+loggers are muted and its stdout/stderr captured for the duration; nothing is executed or fetched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from linter.code.index import _SKIP, is_test_path
+from linter.code.model import char_col
+from linter.model import ArtifactKind, Location, Notification
+
+if TYPE_CHECKING:
+    from linter.index import RepoIndex
+
+
+@dataclass(frozen=True)
+class BanditRule:
+    rule_id: str
+    tests: tuple[str, ...]
+    #: lower-case literals: a file containing none of them cannot trigger these tests
+    literals: tuple[str, ...]
+
+
+RULES: tuple[BanditRule, ...] = (
+    BanditRule(
+        "py-sql-injection",
+        ("B608", "B610", "B611"),
+        ("select", "insert", "update", "delete", "rawsql", ".extra("),
+    ),
+    BanditRule(
+        "py-hardcoded-password", ("B105", "B106", "B107"), ("pass", "pwd", "token", "secret")
+    ),
+    BanditRule("py-flask-debug", ("B201",), ("debug",)),
+    BanditRule(
+        "py-shell-injection",
+        ("B602", "B604", "B605", "B609"),
+        ("shell", "system", "popen", "spawn", "startfile", "commands"),
+    ),
+    BanditRule("py-code-exec", ("B102", "B307"), ("exec", "eval")),
+    BanditRule(
+        "py-unsafe-deserialization",
+        ("B301", "B302", "B506", "B614"),
+        ("pickle", "marshal", "yaml", "shelve", "dill", "torch"),
+    ),
+    BanditRule("py-weak-hash", ("B303", "B324"), ("md5", "sha1", "md4")),
+    BanditRule("py-tls-weak-protocol", ("B502", "B503", "B504"), ("ssl",)),
+    BanditRule(
+        "py-xss",
+        ("B308", "B701", "B702", "B703", "B704"),
+        ("autoescape", "jinja2", "mako", "mark_safe", "markup", "safestring"),
+    ),
+    BanditRule("py-request-without-timeout", ("B113",), ("requests", "httpx")),
+)
+RULE_BY_ID = {r.rule_id: r for r in RULES}
+ALL_TESTS = tuple(sorted({t for r in RULES for t in r.tests}))
+
+
+@dataclass(frozen=True)
+class BanditIssue:
+    test_id: str
+    text: str
+    severity: str
+    confidence: str
+    location: Location
+
+
+def needs_bandit(text: str) -> bool:
+    low = text.lower()
+    return any(lit in low for r in RULES for lit in r.literals)
+
+
+@contextlib.contextmanager
+def _silenced() -> Any:
+    logger = logging.getLogger("bandit")
+    old_level, old_prop = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 10)
+    logger.propagate = False
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
+    finally:
+        logger.setLevel(old_level)
+        logger.propagate = old_prop
+
+
+def _run(index: RepoIndex) -> list[BanditIssue]:
+    chosen = {}
+    for src in index.sources_of({ArtifactKind.PYTHON}, targets_only=True):
+        if _SKIP.search(src.path) or is_test_path(src.path) or src.path.endswith(".pyi"):
+            continue
+        if needs_bandit(src.text):
+            chosen[src.abspath] = src
+    if not chosen:
+        return []
+    try:
+        with _silenced():
+            from bandit.core import config as b_config
+            from bandit.core import manager as b_manager
+
+            mgr = b_manager.BanditManager(
+                b_config.BanditConfig(), "file", quiet=True, profile={"include": list(ALL_TESTS)}
+            )
+            mgr.files_list = sorted(chosen)
+            mgr.run_tests()
+            issues = mgr.get_issue_list()
+    except Exception as exc:  # bandit is a third-party engine: never let it crash a scan
+        index.notifications.append(
+            Notification(
+                f"bandit failed ({type(exc).__name__}: {exc}); py-* checks skipped",
+                code="prodready-bandit-error",
+            )
+        )
+        return []
+    out: list[BanditIssue] = []
+    for issue in issues:
+        found = chosen.get(str(issue.fname))
+        if found is None or issue.test_id not in ALL_TESTS:
+            continue
+        line = max(1, int(issue.lineno or 1))
+        text = found.line(line)
+        col = char_col(text, int(issue.col_offset or 0))
+        end = max(col + 1, len(text.rstrip()) + 1)
+        out.append(
+            BanditIssue(
+                str(issue.test_id),
+                str(issue.text),
+                str(issue.severity),
+                str(issue.confidence),
+                Location(found.path, line, col, line, end),
+            )
+        )
+    return out
+
+
+def bandit_issues(index: RepoIndex) -> list[BanditIssue]:
+    """Bandit's issues for this scan's target Python files (run once, memoised)."""
+    return index.memo(("bandit",), lambda: _run(index))

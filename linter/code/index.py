@@ -1,0 +1,536 @@
+"""The per-service code index: entry points, routes, listen calls, signal handlers, imports.
+
+Built once per scan (``index.memo``). A *code service* is a directory holding a Dockerfile or a
+dependency manifest (package.json, requirements*.txt, pyproject.toml, go.mod, Procfile); each
+source file belongs to the innermost one. Only files that pass a cheap literal prefilter are
+parsed: a file with no import, no server call, no logging and no SQL cannot change any answer.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from linter.classify import is_dockerfile_name
+from linter.code import facts
+from linter.code.model import Call, CodeFile, Route
+from linter.model import ArtifactKind, Location, Notification, NotificationLevel
+
+if TYPE_CHECKING:
+    from linter.index import RepoIndex
+    from linter.parsers.dockerfile import DockerfileArtifact, Instruction
+    from linter.source import SourceFile
+
+K = ArtifactKind
+CODE_KINDS = frozenset({K.PYTHON, K.JAVASCRIPT, K.TYPESCRIPT, K.GO})
+LANG = {K.PYTHON: "python", K.JAVASCRIPT: "javascript", K.TYPESCRIPT: "typescript", K.GO: "go"}
+MANIFEST_NAMES = frozenset(
+    {"package.json", "pyproject.toml", "go.mod", "Procfile", "setup.py", "setup.cfg", "Pipfile"}
+)
+
+#: a file containing none of these cannot contribute a fact any code policy reads
+#: (plain ``in`` tests: much faster than one regex alternation over every file)
+PREFILTER_LITERALS = (
+    "import",
+    "require",
+    "listen",
+    "process.",
+    "console.",
+    "print",
+    "signal",
+    "verify",
+    "innerHTML",
+    "document.write",
+    "rejectUnauthorized",
+    "InsecureSkipVerify",
+    ".run(",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "logger",
+    "logging",
+)
+
+
+def passes_prefilter(text: str) -> bool:
+    return any(lit in text for lit in PREFILTER_LITERALS)
+
+
+_TEST_FILE = re.compile(
+    r"(^|/)(tests?|__tests__|__mocks__|spec|e2e|cypress|fixtures|testdata)/|"
+    r"(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py)$|\.(test|spec|stories)\.[cm]?[jt]sx?$"
+)
+_SKIP = re.compile(
+    r"(^|/)(node_modules|vendor|dist|build|\.next|coverage|out)/|\.min\.js$|\.d\.ts$"
+)
+
+GRACEFUL_SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "granian", "daphne"})
+JS_GRACEFUL_LIBS = frozenset(
+    {
+        "http-terminator",
+        "stoppable",
+        "lightship",
+        "@godaddy/terminus",
+        "close-with-grace",
+        "fastify-graceful-shutdown",
+        "@moebius/http-graceful-shutdown",
+        "http-graceful-shutdown",
+        "graceful-shutdown",
+        "@nestjs/terminus",
+    }
+)
+
+
+def is_test_path(path: str) -> bool:
+    return _TEST_FILE.search(path) is not None
+
+
+def package_name(module: str) -> str:
+    """npm package / Python top-level package / Go module path of an import."""
+    if module.startswith("node:"):
+        return module[5:]
+    if module.startswith("@"):
+        return "/".join(module.split("/")[:2])
+    if "/" in module and "." not in module.split("/")[0]:
+        return module.split("/")[0]
+    if "/" in module:
+        return module  # Go import path
+    return module.split(".")[0] if not module.startswith(".") else module
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """How a container/process starts the service: Dockerfile CMD/ENTRYPOINT, Procfile, npm."""
+
+    words: tuple[str, ...]
+    loc: Location
+    origin: str  # "dockerfile" | "procfile" | "package.json"
+    shell_form: bool = False  # Dockerfile: /bin/sh is PID 1
+
+    @property
+    def server(self) -> str:
+        """The graceful server it runs (gunicorn, uvicorn …), or ''."""
+        for w in self.words:
+            base = posixpath.basename(w)
+            if base in GRACEFUL_SERVERS:
+                return base
+            if w == "-m":
+                continue
+        for i, w in enumerate(self.words[:-1]):
+            if w == "-m" and self.words[i + 1] in GRACEFUL_SERVERS:
+                return self.words[i + 1]
+        return ""
+
+
+@dataclass
+class CodeService:
+    directory: str
+    files: dict[str, CodeFile] = field(default_factory=dict)
+    #: every code file of the service, parsed or not (prefilter)
+    all_paths: list[str] = field(default_factory=list)
+    launchers: list[Launcher] = field(default_factory=list)
+    #: package.json scripts.start / main
+    package_main: str = ""
+    _paths_cache: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.directory) or "."
+
+    def libraries(self) -> set[str]:
+        return {
+            package_name(i.module)
+            for f in self.files.values()
+            for i in f.imports
+            if not i.module.startswith(".")
+        }
+
+    def modules(self) -> set[str]:
+        return {i.module for f in self.files.values() for i in f.imports}
+
+    def uses(self, *names: str) -> bool:
+        libs = self.libraries() | self.modules()
+        return any(n in libs for n in names)
+
+    def routes(self) -> list[Route]:
+        return [r for f in self.sorted_files() for r in f.routes]
+
+    def listens(self) -> list[Call]:
+        return [c for f in self.sorted_files() for c in f.listens]
+
+    def sorted_files(self) -> list[CodeFile]:
+        return [self.files[p] for p in sorted(self.files)]
+
+    def is_server(self) -> bool:
+        return any(f.listens or f.routes for f in self.files.values()) or bool(self.app_creations())
+
+    def app_creations(self) -> list[Call]:
+        return [c for f in self.sorted_files() for c in facts.app_creations(f)]
+
+    def anchor(self) -> Location | None:
+        """Where a "missing in this service" finding points: the app creation (``express()``,
+        ``Flask(__name__)``) of the first entry point, else its server start, else a route."""
+        entries = self.entry_points()
+        for path in entries:
+            f = self.files[path]
+            made = facts.app_creations(f)
+            if made:
+                return made[0].loc
+        for path in entries:
+            f = self.files[path]
+            if f.listens:
+                return f.listens[0].loc
+        made_any = self.app_creations()
+        if made_any:
+            return made_any[0].loc
+        routes = self.routes()
+        return routes[0].loc if routes else None
+
+    def calls(self) -> Iterator[Call]:
+        for f in self.sorted_files():
+            yield from f.calls
+
+    # -- entry points and reachability ------------------------------------------------------
+    def launched_files(self) -> list[str]:
+        """Files a launcher runs (``node server.js``, ``python app.py``, ``gunicorn app:app``)."""
+        out: list[str] = []
+        for la in self.launchers:
+            out.extend(self._resolve_words(la.words))
+        if self.package_main:
+            out.extend(self._resolve_words(tuple(shlex_split(self.package_main))))
+        return sorted(set(out))
+
+    def _resolve_words(self, words: tuple[str, ...]) -> list[str]:
+        out: list[str] = []
+        for i, w in enumerate(words):
+            cand: list[str] = []
+            if w.endswith((".js", ".mjs", ".cjs", ".ts", ".py", ".go")):
+                cand.append(w)
+            elif ":" in w and re.fullmatch(r"[\w.]+:[\w.()]+", w):
+                cand.append(w.split(":")[0].replace(".", "/") + ".py")
+            elif i > 0 and words[i - 1] == "-m" and re.fullmatch(r"[\w.]+", w):
+                cand.append(w.replace(".", "/") + ".py")
+                cand.append(w.replace(".", "/") + "/__main__.py")
+            elif i > 0 and words[i - 1] in ("node", "nodemon", "ts-node") and "." not in w:
+                cand.extend([w + ".js", w + "/index.js"])
+            for c in cand:
+                hit = self.find(c)
+                if hit:
+                    out.append(hit)
+        return out
+
+    def find(self, rel: str) -> str | None:
+        """The service file a launcher names (``./``, ``/app/`` and build dirs tolerated)."""
+        parts = [p for p in rel.strip().split("/") if p and p != "."]
+        prefix = f"{self.directory}/" if self.directory else ""
+        paths = self._path_set()
+        for k in range(len(parts)):
+            tail = "/".join(parts[k:])
+            cands = [prefix + tail]
+            if parts[k] in ("dist", "build", "out", "lib") and tail.endswith(".js"):
+                cands += [
+                    prefix + "src/" + "/".join(parts[k + 1 :])[:-3] + e for e in (".ts", ".js")
+                ]
+            for cand in cands:
+                if cand in paths:
+                    return cand
+        return None
+
+    def entry_points(self) -> list[str]:
+        """Files that start a server, plus the files launchers run."""
+        found = {p for p, f in self.files.items() if f.listens}
+        found.update(p for p in self.launched_files() if p in self.files)
+        return sorted(found)
+
+    def resolve_import(self, src: CodeFile, module: str) -> list[str]:
+        here = posixpath.dirname(src.path)
+        if src.lang in ("javascript", "typescript"):
+            if not module.startswith("."):
+                return []
+            base = posixpath.normpath(posixpath.join(here, module))
+            exts = ("", ".js", ".ts", ".tsx", ".mjs", ".cjs", ".jsx")
+            for cand in [base + e for e in exts] + [f"{base}/index{e}" for e in exts[1:]]:
+                if cand in self._path_set():
+                    return [cand]
+            if base.endswith(".js"):
+                for e in (".ts", ".tsx"):
+                    if base[:-3] + e in self._path_set():
+                        return [base[:-3] + e]
+            return []
+        if src.lang == "python":
+            return self._resolve_py(here, module, src)
+        if src.lang == "go":
+            tail = module.rstrip("/")
+            dirs = {posixpath.dirname(p) for p in self.all_paths if p.endswith(".go")}
+            for d in sorted(dirs):
+                if d == tail or (
+                    d.endswith("/" + tail.split("/")[-1])
+                    and tail.endswith(d.removeprefix(self.directory).lstrip("/") or "\0")
+                ):
+                    return [p for p in self.all_paths if posixpath.dirname(p) == d]
+        return []
+
+    def _resolve_py(self, here: str, module: str, src: CodeFile) -> list[str]:
+        out: list[str] = []
+        names: tuple[str, ...] = ()
+        for imp in src.imports:
+            if imp.module == module:
+                names = imp.names
+        if module.startswith("."):
+            level = len(module) - len(module.lstrip("."))
+            base = here
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            rest = module.lstrip(".").replace(".", "/")
+            roots = [posixpath.join(base, rest) if rest else base]
+        else:
+            rest = module.replace(".", "/")
+            roots = [posixpath.join(here, rest)]
+            if self.directory:
+                roots.append(posixpath.join(self.directory, rest))
+            else:
+                roots.append(rest)
+        paths = self._path_set()
+        for r in roots:
+            for cand in (r + ".py", r + "/__init__.py"):
+                if cand in paths:
+                    out.append(cand)
+            for n in names:
+                cand = posixpath.join(r, n + ".py")
+                if cand in paths:
+                    out.append(cand)
+        return sorted(set(out))
+
+    def _path_set(self) -> frozenset[str]:
+        if self._paths_cache is None or len(self._paths_cache) != len(self.all_paths):
+            self._paths_cache = frozenset(self.all_paths)
+        return self._paths_cache
+
+    def closure(self, path: str) -> list[CodeFile]:
+        """The parsed files reachable from ``path`` through local imports (itself included).
+        Go: every file of the same package directory belongs to the program too."""
+        seen: set[str] = set()
+        todo = [path]
+        start = self.files.get(path)
+        if start is not None and start.lang == "go":
+            todo.extend(
+                p
+                for p in self.all_paths
+                if p.endswith(".go") and posixpath.dirname(p) == posixpath.dirname(path)
+            )
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            f = self.files.get(p)
+            if f is None:
+                continue
+            for imp in f.imports:
+                todo.extend(self.resolve_import(f, imp.module))
+        return [self.files[p] for p in sorted(seen) if p in self.files]
+
+
+@dataclass
+class CodeIndex:
+    services: list[CodeService]
+    files: dict[str, CodeFile]
+
+    def service_of(self, path: str) -> CodeService | None:
+        best: CodeService | None = None
+        for svc in self.services:
+            d = svc.directory
+            if (not d or path == d or path.startswith(d + "/")) and (
+                best is None or len(d) > len(best.directory)
+            ):
+                best = svc
+        return best
+
+    def server_services(self) -> Iterator[CodeService]:
+        for svc in self.services:
+            if svc.files and svc.is_server():
+                yield svc
+
+
+def shlex_split(text: str) -> list[str]:
+    try:
+        return shlex.split(text, comments=False)
+    except ValueError:
+        return text.split()
+
+
+def _final_command(df: DockerfileArtifact) -> tuple[tuple[str, ...], Instruction | None, bool]:
+    """Words of the effective command, the instruction to point at, and whether sh is PID 1."""
+    stage = df.final_stage
+    if stage is None:
+        return (), None, False
+    ep = [i for i in stage.instructions if i.cmd == "ENTRYPOINT"]
+    cmd = [i for i in stage.instructions if i.cmd == "CMD"]
+    e = ep[-1] if ep else None
+    c = cmd[-1] if cmd else None
+    words: list[str] = []
+    shell = False
+    point: Instruction | None = None
+    for instr in (e, c):
+        if instr is None:
+            continue
+        if instr.json:
+            words.extend(instr.value)
+        else:
+            text = instr.text.strip()
+            words.extend(shlex_split(text))
+            if (instr is e or e is None or not e.json) and not text.startswith("exec "):
+                shell = True
+                point = instr
+        if point is None:
+            point = instr
+    if e is not None and e.json and c is not None and not c.json:
+        shell = False  # CMD only feeds arguments to an exec-form ENTRYPOINT
+    if e is not None and not e.json:
+        point = e
+    return tuple(words), point, shell
+
+
+def dockerfile_launcher(df: DockerfileArtifact) -> Launcher | None:
+    words, instr, shell = _final_command(df)
+    if instr is None:
+        return None
+    return Launcher(words, df.loc(instr), "dockerfile", shell)
+
+
+def _is_dev_file(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    return any(tag in re.split(r"[._-]", name) for tag in ("dev", "development", "local", "test"))
+
+
+def _procfile_launchers(src: SourceFile) -> Iterator[Launcher]:
+    for n, line in enumerate(src.lines, start=1):
+        m = re.match(r"^\s*(web|worker|app)\s*:\s*(.+)$", line)
+        if m:
+            col = line.index(m.group(2)) + 1
+            yield Launcher(
+                tuple(shlex_split(m.group(2))),
+                Location(src.path, n, col, n, len(line.rstrip()) + 1),
+                "procfile",
+            )
+
+
+def _package_main(src: SourceFile) -> str:
+    try:
+        data = json.loads(src.text)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    scripts = data.get("scripts")
+    start = scripts.get("start") if isinstance(scripts, dict) else None
+    if isinstance(start, str):
+        return start
+    main = data.get("main")
+    return f"node {main}" if isinstance(main, str) else ""
+
+
+def _parse_file(index: RepoIndex, src: SourceFile) -> CodeFile | None:
+    lang = LANG[src.kind]
+    try:
+        if lang == "python":
+            from linter.code import pyextract
+
+            return facts.derive(pyextract.extract(src.path, src.text))
+        if lang == "go":
+            from linter.code import goextract
+
+            return facts.derive(goextract.extract(src.path, src.text))
+        from linter.code import tsextract
+
+        return facts.derive(tsextract.extract(src.path, src.text, lang))
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None)
+        index.notifications.append(
+            Notification(
+                f"{lang} file does not parse ({type(exc).__name__}: "
+                f"{getattr(exc, 'msg', None) or exc}); code checks skip it",
+                level=NotificationLevel.WARNING,
+                path=src.path,
+                line=line if isinstance(line, int) and line >= 1 else None,
+                code="prodready-parse-error",
+            )
+        )
+        return None
+
+
+def _build(index: RepoIndex) -> CodeIndex:
+    found = index.all_found()
+    roots: set[str] = set()
+    for f in found:
+        name = posixpath.basename(f.path)
+        if (
+            name in MANIFEST_NAMES
+            or (name.startswith("requirements") and name.endswith(".txt"))
+            or is_dockerfile_name(name)
+        ) and not _SKIP.search(f.path):
+            roots.add(posixpath.dirname(f.path))
+    roots.add("")
+    svcs = {d: CodeService(d) for d in sorted(roots)}
+    cindex = CodeIndex(list(svcs.values()), {})
+
+    def owner(path: str) -> CodeService:
+        d = posixpath.dirname(path)
+        while d not in svcs:
+            d = posixpath.dirname(d) if d else ""
+        return svcs[d]
+
+    for f in found:
+        kind = index.kind_of(f)
+        if kind not in CODE_KINDS or _SKIP.search(f.path) or is_test_path(f.path):
+            continue
+        if f.path.endswith(".pyi"):
+            continue
+        svc = owner(f.path)
+        svc.all_paths.append(f.path)
+        src = index.source(f)
+        if src is None or not passes_prefilter(src.text):
+            continue
+        cf = _parse_file(index, src)
+        if cf is not None:
+            svc.files[f.path] = cf
+            cindex.files[f.path] = cf
+    # launchers: Dockerfiles (not dev ones), Procfiles, package.json start scripts
+    for df in index.artifacts(K.DOCKERFILE):
+        if _is_dev_file(df.source.path):
+            continue
+        la = dockerfile_launcher(df)
+        if la is not None:
+            owner(df.source.path).launchers.append(la)
+    for f in found:
+        name = posixpath.basename(f.path)
+        if name not in ("Procfile", "package.json") or _SKIP.search(f.path):
+            continue
+        src = index.source(f)
+        if src is None:
+            continue
+        svc = owner(f.path)
+        if name == "Procfile":
+            svc.launchers.extend(_procfile_launchers(src))
+        else:
+            svc.package_main = _package_main(src)
+    return cindex
+
+
+def code_index(index: RepoIndex) -> CodeIndex:
+    """The scan's code index (built once, memoised in the RepoIndex)."""
+    return index.memo(("code-index",), lambda: _build(index))
+
+
+def iter_files(cindex: CodeIndex, langs: Iterable[str] | None = None) -> Iterator[CodeFile]:
+    want = None if langs is None else frozenset(langs)
+    for path in sorted(cindex.files):
+        f = cindex.files[path]
+        if want is None or f.lang in want:
+            yield f

@@ -1,0 +1,140 @@
+"""Probe paths (Kubernetes httpGet, Dockerfile HEALTHCHECK) versus the routes the code serves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from linter.code.facts import route_serves
+from linter.code.index import code_index
+from linter.code.model import Route
+from linter.index import RepoIndex
+from linter.model import ArtifactKind, Finding, Severity
+from linter.policy import CheckContext, policy
+from linter.positions import value_loc
+from linter.services import services
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: libraries that serve health routes we cannot see as route calls
+HEALTH_LIBS = frozenset(
+    {
+        "lightship",
+        "@godaddy/terminus",
+        "express-actuator",
+        "fastify-healthcheck",
+        "express-healthcheck",
+        "@hapi/healthcheck",
+        "health_check",
+        "django_health_check",
+        "healthcheck",
+        "fastapi_health",
+        "github.com/heptiolabs/healthcheck",
+        "github.com/alexliesenfeld/health",
+    }
+)
+_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"|;&)]*)?")
+
+
+def _routes_of(index: RepoIndex, owns: Any) -> tuple[list[Route], bool]:
+    """Routes of the code under a Docker service, and whether a health library is used."""
+    routes: list[Route] = []
+    lib = False
+    for svc in code_index(index).services:
+        if not any(owns(p) for p in svc.files):
+            continue
+        routes.extend(r for path in sorted(svc.files) if owns(path) for r in svc.files[path].routes)
+        lib = lib or svc.uses(*HEALTH_LIBS)
+    return routes, lib
+
+
+def _describe(routes: list[Route]) -> str:
+    shown = sorted({f"{r.method} {r.path}" if r.method != "ANY" else r.path for r in routes})
+    more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+    return ", ".join(shown[:8]) + more
+
+
+@policy(
+    id="code-health-endpoint-missing",
+    kinds={
+        ArtifactKind.K8S,
+        ArtifactKind.DOCKERFILE,
+        ArtifactKind.PYTHON,
+        ArtifactKind.JAVASCRIPT,
+        ArtifactKind.TYPESCRIPT,
+        ArtifactKind.GO,
+        ArtifactKind.PACKAGE_JSON,
+    },
+    severity=Severity.HIGH,
+    summary="Health probe points at a path no route of the service serves",
+    fix="Point the probe at a route the service serves, or add the route (e.g. "
+    "`app.get('/healthz', (req, res) => res.send('ok'))`).",
+    tags=("reliability",),
+    section="Infrastructure",
+    scope="repo",
+)
+def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
+    """## What it does
+    Joins each Kubernetes container with the Dockerfile that builds its image (the service
+    join of `linter/services.py`), collects the HTTP routes the service's code declares
+    (Express/Fastify/Koa/Nest, Flask/FastAPI/Django, Go `HandleFunc`/gin/echo/chi), and reports
+    every `httpGet.path` of a liveness, readiness or startup probe — and every URL in the
+    Dockerfile `HEALTHCHECK` — that no route serves. The message lists the routes found.
+
+    Route parameters (`/:id`, `{id}`, `<id>`), wildcards, mounted routers (`app.use('/x', r)`)
+    and Django's relative paths are honoured; services whose code declares no route at all, or
+    that use a library serving health routes itself (lightship, terminus …), are skipped.
+
+    ## Why is this bad
+    A probe that hits a 404 fails forever: the readiness probe keeps the pod out of the
+    Service, the liveness probe restarts it in a loop — a rollout that never becomes ready.
+
+    ## Example
+    ```yaml
+    livenessProbe:
+      httpGet: {path: /healthz, port: 8080}   # fails: the code serves /health only
+    ```
+    """
+    for svc in services(index):
+        routes, lib = _routes_of(index, svc.owns)
+        if not routes or lib:
+            continue
+        for ref in svc.containers:
+            c = ref.container
+            for probe in PROBES:
+                p = c.get(probe)
+                hg = p.get("httpGet") if isinstance(p, dict) else None
+                path = hg.get("path") if isinstance(hg, dict) else None
+                if not isinstance(path, str) or "{{" in path:
+                    continue
+                if any(route_serves(r, path) for r in routes):
+                    continue
+                loc = value_loc(ref.obj.source, hg, "path", ref.obj.label)
+                if loc is None:
+                    continue
+                yield ctx.finding(
+                    loc,
+                    f"{probe} path `{path}` of container `{c.get('name', '?')}` "
+                    f"({ref.obj.label}) is served by no route of service `{svc.name}`; "
+                    f"routes found: {_describe(routes)}.",
+                    related=[routes[0].loc],
+                )
+        for df in svc.dockerfiles:
+            stage = df.final_stage
+            if stage is None:
+                continue
+            for instr in stage.instructions:
+                if instr.cmd != "HEALTHCHECK":
+                    continue
+                m = _URL.search(instr.text)
+                if m is None:
+                    continue
+                path = m.group(1) or "/"
+                if any(route_serves(r, path) for r in routes):
+                    continue
+                yield ctx.finding(
+                    df.loc(instr),
+                    f"HEALTHCHECK requests `{path}`, which no route of service `{svc.name}` "
+                    f"serves; routes found: {_describe(routes)}.",
+                    related=[routes[0].loc],
+                )

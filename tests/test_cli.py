@@ -1,0 +1,316 @@
+"""The command line: exit codes, default command, output files, rules/explain, JSON shape,
+GitHub annotation escaping, --diff REV, --quiet/--verbose/--statistics, init, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+from linter.docs import rule_page
+from linter.progress import ProgressBar, format_timings, wanted
+from linter.registry import load
+
+SHELL_CMD = "FROM node:20.11-slim\nUSER node\nCMD npm start\n"  # one medium finding
+GOOD = 'FROM node:20.11-slim\nUSER node\nCMD ["node", "server.js"]\n'
+RULE = "docker-shell-form-entrypoint"
+Cap = pytest.CaptureFixture[str]
+
+
+@pytest.fixture
+def repo(chdir_tmp: Path) -> Path:
+    (chdir_tmp / ".git").mkdir()
+    (chdir_tmp / "Dockerfile").write_text(SHELL_CMD)
+    return chdir_tmp
+
+
+def test_exit_1_on_findings_and_text_format(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "."]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"Dockerfile:3:1: {RULE} [medium] CMD uses shell form")
+    assert "  3 | CMD npm start\n" in out
+    assert out.endswith("Found 1 problem in 1 file.\n")
+
+
+def test_exit_0_when_clean(repo: Path, capsys: Cap) -> None:
+    (repo / "Dockerfile").write_text(GOOD)
+    assert main(["check", "--select", RULE, "."]) == 0
+    assert capsys.readouterr().out == "No problems found.\n"
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("info", 1)])
+def test_fail_on(repo: Path, capsys: Cap, fail_on: str, code: int) -> None:
+    assert main(["check", "--select", RULE, "--fail-on", fail_on, "."]) == code
+
+
+def test_exit_zero(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--exit-zero", "."]) == 0
+    assert "Found 1 problem" in capsys.readouterr().out
+
+
+def test_default_command_is_check(repo: Path, capsys: Cap) -> None:
+    assert main(["--select", RULE, "."]) == 1
+    via_default = capsys.readouterr().out
+    assert main(["check", "--select", RULE, "."]) == 1
+    assert capsys.readouterr().out == via_default
+    assert main([str(repo / "Dockerfile"), "--select", RULE]) == 1
+    assert "Dockerfile:3:1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--no-such-option"], "No such option '--no-such-option'"),
+        (["check", "--format", "xml", "."], "Invalid value for '--format'"),
+        (["check", "--fail-on", "sometimes", "."], "Invalid value for '--fail-on'"),
+        (["check", "missing-dir"], "missing-dir: no such file or directory"),
+    ],
+)
+def test_usage_errors_exit_2(repo: Path, capsys: Cap, args: list[str], message: str) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_rule_in_select_exit_2(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", "no-such-rule", "."]) == 2
+    assert capsys.readouterr().err == (
+        "prodready: error: --select: 'no-such-rule' matches no rule (see `prodready rules`)\n"
+    )
+
+
+def test_bad_config_exit_2(repo: Path, capsys: Cap) -> None:
+    (repo / ".prodready.yaml").write_text("fail-on: sometimes\nselect: docker\n")
+    assert main(["check", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"prodready: error: {repo}/.prodready.yaml: invalid configuration:\n")
+    assert "  fail-on: 'sometimes' is not one of" in err
+    assert "  select: 'docker' is not of type 'array'" in err
+
+
+def test_output_file(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--format", "json", "-o", "out.json", "."]) == 1
+    assert capsys.readouterr().out == ""
+    doc = json.loads((repo / "out.json").read_text())
+    assert [f["rule_id"] for f in doc["findings"]] == [RULE]
+
+
+def test_json_shape(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--format", "json", "."]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert list(doc) == ["tool", "version", "findings", "notifications", "summary"]
+    assert doc["tool"] == "prodready"
+    (f,) = doc["findings"]
+    assert list(f) == [
+        "rule_id",
+        "severity",
+        "confidence",
+        "message",
+        "location",
+        "snippet",
+        "related",
+        "fingerprint",
+        "suppressed",
+        "properties",
+    ]
+    assert f["location"] == {
+        "path": "Dockerfile",
+        "line": 3,
+        "column": 1,
+        "end_line": 3,
+        "end_column": 14,
+        "logical_path": None,
+    }
+    assert (f["severity"], f["snippet"], f["suppressed"]) == ("medium", "CMD npm start", None)
+    assert len(f["fingerprint"]) == 32
+    assert doc["summary"] == {"findings": 1, "suppressed": 0, "rules_enabled": 1}
+
+
+def test_github_annotations_escape_properties_and_data(chdir_tmp: Path, capsys: Cap) -> None:
+    (chdir_tmp / ".git").mkdir()
+    weird = chdir_tmp / "we,ird:100%"
+    weird.mkdir()
+    (weird / "Dockerfile").write_text("FROM node:20.11-slim\nUSER node\nCMD run%me\n")
+    assert main(["check", "--select", RULE, "--format", "github", "."]) == 1
+    out = capsys.readouterr().out
+    assert out == (
+        "::warning file=we%2Cird%3A100%25/Dockerfile,line=3,col=1,endLine=3,endColumn=11,"
+        f"title={RULE}::CMD uses shell form, so `/bin/sh -c` is PID 1 and SIGTERM never "
+        "reaches `run%25me`.\n"
+    )
+
+
+def test_markdown_format(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--format", "markdown", "."]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("## prodready\n\n**1 problems**: 1 medium\n")
+    assert f"| medium | `{RULE}` | `Dockerfile:3` |" in out
+
+
+def test_quiet_drops_the_summary(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "-q", "."]) == 1
+    out = capsys.readouterr().out
+    assert "Found 1 problem" not in out and out.startswith("Dockerfile:3:1:")
+    (repo / "Dockerfile").write_text(GOOD)
+    assert main(["check", "--select", RULE, "-q", "."]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_statistics(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--statistics", "."]) == 1
+    assert f"     1  {RULE}\n" in capsys.readouterr().out
+
+
+def test_verbose_prints_phase_timings_on_stderr(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--verbose", "."]) == 1
+    captured = capsys.readouterr()
+    assert "prodready: scanned 1 files with 1 rules\n" in captured.err
+    for phase in ("setup and discovery", "file policies", "repo policies", "total"):
+        assert f"prodready: {phase} " in captured.err
+    assert "ms" not in captured.out
+
+
+def test_rules_command(capsys: Cap) -> None:
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "severity", "enabled", "artifact", "summary"]
+    assert any(line.split()[:3] == [RULE, "medium", "yes"] for line in lines[1:])
+    assert main(["rules", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    row = next(r for r in rows if r["id"] == RULE)
+    assert row == {
+        "id": RULE,
+        "severity": "medium",
+        "artifacts": "dockerfile",
+        "summary": load().meta(RULE).summary,  # type: ignore[union-attr]
+        "enabled": True,
+    }
+
+
+def test_explain(capsys: Cap) -> None:
+    assert main(["explain", RULE]) == 0
+    assert capsys.readouterr().out == rule_page(load().meta(RULE))  # type: ignore[arg-type]
+    assert main(["explain", "no-such-rule"]) == 2
+    assert "unknown rule 'no-such-rule'" in capsys.readouterr().err
+
+
+# -- changed-files mode --------------------------------------------------------------------
+def _git(cwd: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
+
+
+@pytest.fixture
+def git_repo(chdir_tmp: Path) -> Path:
+    _git(chdir_tmp, "init", "-q")
+    (chdir_tmp / "api").mkdir()
+    (chdir_tmp / "web").mkdir()
+    (chdir_tmp / "api" / "Dockerfile").write_text(SHELL_CMD)
+    (chdir_tmp / "web" / "Dockerfile").write_text(SHELL_CMD)
+    _git(chdir_tmp, "add", ".")
+    _git(chdir_tmp, "commit", "-q", "-m", "init")
+    return chdir_tmp
+
+
+def test_diff_reports_only_changed_files(git_repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "--diff", "HEAD", "."]) == 0
+    assert capsys.readouterr().out == "No problems found.\n"
+    (git_repo / "web" / "Dockerfile").write_text("# changed\n" + SHELL_CMD)
+    (git_repo / "new").mkdir()
+    (git_repo / "new" / "Dockerfile").write_text(SHELL_CMD)  # untracked counts as changed
+    assert main(["check", "--select", RULE, "--diff", "HEAD", "-q", "."]) == 1
+    out = capsys.readouterr().out
+    heads = [line.split(" ")[0] for line in out.splitlines() if RULE in line]
+    assert heads == ["new/Dockerfile:3:1:", "web/Dockerfile:4:1:"]
+
+
+def test_diff_outside_git_is_exit_2(repo: Path, capsys: Cap) -> None:
+    # `repo` has a bare .git directory, which is not a repository
+    assert main(["check", "--diff", "HEAD", "."]) == 2
+    assert "is not inside a git repository" in capsys.readouterr().err
+
+
+def test_diff_unknown_revision_is_exit_2(git_repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--diff", "no-such-branch", "."]) == 2
+    assert "unknown git revision 'no-such-branch'" in capsys.readouterr().err
+    assert main(["check", "--diff", "--output=x", "."]) == 2
+
+
+# -- init ------------------------------------------------------------------------------------
+def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(
+    repo: Path, capsys: Cap
+) -> None:
+    assert main(["init"]) == 0
+    assert capsys.readouterr().out == f"wrote {os.path.join('.', '.prodready.yaml')}\n"
+    text = (repo / ".prodready.yaml").read_text()
+    assert text.startswith("# prodready configuration")
+    assert sum(1 for line in text.splitlines() if line.lstrip().startswith("#")) > 10
+    # the starter config is valid and keeps the defaults
+    assert main(["check", "--select", RULE, "."]) == 1
+    capsys.readouterr()
+    (repo / ".prodready.yaml").write_text("# mine\n")
+    assert main(["init"]) == 2
+    assert "already exists; not overwriting it" in capsys.readouterr().err
+    assert (repo / ".prodready.yaml").read_text() == "# mine\n"
+
+
+def test_init_starter_fix_section_is_valid_when_uncommented(repo: Path, capsys: Cap) -> None:
+    from linter.init import STARTER
+
+    body = STARTER.replace("# fix:\n#   resources:", "fix:\n  resources:").replace("#     ", "    ")
+    (repo / ".prodready.yaml").write_text(body)
+    assert main(["check", "--select", RULE, "."]) == 1
+
+
+# -- progress bar ------------------------------------------------------------------------------
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_tty_and_never_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CI", "PRE_COMMIT", "GITHUB_ACTIONS", "PRODREADY_NO_PROGRESS"):
+        monkeypatch.delenv(name, raising=False)
+    assert wanted(_Tty()) is True
+    assert wanted(io.StringIO()) is False
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert wanted(_Tty()) is False
+    monkeypatch.delenv("PRE_COMMIT")
+    monkeypatch.setenv("CI", "true")
+    assert wanted(_Tty()) is False
+
+
+def test_progress_bar_waits_then_draws_then_erases() -> None:
+    stream = _Tty()
+    bar = ProgressBar(stream, delay=3600)
+    bar("files", 1, 10)
+    assert stream.getvalue() == ""  # a short scan draws nothing
+    bar = ProgressBar(stream, delay=0, width=10, every=0)
+    bar("files", 5, 10)
+    assert stream.getvalue() == "\rprodready: [#####-----] 5/10 files"
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+def test_no_progress_output_when_stderr_is_not_a_tty(repo: Path, capsys: Cap) -> None:
+    assert main(["check", "--select", RULE, "."]) == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_format_timings() -> None:
+    text = format_timings({"a": 0.001}, {"b": 0.002})
+    assert text.splitlines() == [
+        "prodready: a                                  1.0 ms",
+        "prodready: b                                  2.0 ms",
+        "prodready: total                              3.0 ms",
+    ]

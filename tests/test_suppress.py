@@ -39,6 +39,8 @@ LEAD_K8S = [
     "k8s-missing-resource-limits",
     "k8s-image-tag-mutable",
 ]
+#: the same for the Dockerfile family
+LEAD_DOCKER = ["docker-runs-as-root", "docker-shell-form-entrypoint"]
 
 ANNOTATED = """\
 apiVersion: apps/v1
@@ -98,7 +100,7 @@ def test_annotation_suppression(tmp_path: Path) -> None:
 
 def test_reasonless_and_stale_dockerfile_directives(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
-    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    result = run_scan(["."], cwd=tmp_path, select=[*LEAD_DOCKER, "prodready"])
     # line 2's directive covers line 3 only, so the FROM finding on line 1 stays
     assert triples(result) == [
         "Dockerfile:1:1 docker-runs-as-root",
@@ -112,7 +114,7 @@ def test_unknown_rule_in_directive(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(
         'FROM node:20.11-slim\nUSER node\nCMD ["node"]  # prodready: ignore[no-such-rule] x\n'
     )
-    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    result = run_scan(["."], cwd=tmp_path, select=[*LEAD_DOCKER, "prodready"])
     assert [(f.rule_id, f.message) for f in result.active] == [
         ("prodready-unused-suppression", "Suppression names unknown rule `no-such-rule`.")
     ]
@@ -123,7 +125,7 @@ def test_disabled_rule_directive_is_not_reported(tmp_path: Path) -> None:
         "FROM node:20.11-slim\nUSER node\n"
         'CMD ["node"]  # prodready: ignore[k8s-missing-liveness-probe] not this file\n'
     )
-    result = run_scan(["."], cwd=tmp_path, select=["docker", "prodready"])
+    result = run_scan(["."], cwd=tmp_path, select=[*LEAD_DOCKER, "prodready"])
     assert triples(result) == []
 
 

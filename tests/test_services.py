@@ -1,0 +1,131 @@
+"""The image ↔ workload join: which Dockerfile builds the image a Kubernetes container runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from linter.config import Config
+from linter.index import RepoIndex
+from linter.model import ArtifactKind
+from linter.services import service_of, service_of_dockerfile, services
+
+
+def _deploy(name: str, image: str) -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  template:
+    spec:
+      containers:
+        - name: {name}
+          image: {image}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def _index(root: Path) -> RepoIndex:
+    kinds = frozenset({ArtifactKind.K8S, ArtifactKind.COMPOSE, ArtifactKind.DOCKERFILE})
+    return RepoIndex(str(root), str(root), Config(), kinds)
+
+
+REPO = {
+    # joined by directory name: image ghcr.io/acme/api:1.0 → `api`
+    "api/Dockerfile": "FROM node:20.11-slim\n",
+    # joined by compose build + image: the directory name `be` is not the image name
+    "be/Dockerfile": "FROM python:3.12-slim\n",
+    # a Dockerfile outside its build context (compose build.context + dockerfile)
+    "deploy/worker.Dockerfile": "FROM python:3.12-slim\n",
+    "docker-compose.yml": """\
+services:
+  backend:
+    build: ./be
+    image: registry.example.com/acme/backend-api:2.0
+  worker:
+    build:
+      context: .
+      dockerfile: deploy/worker.Dockerfile
+    image: acme/queue-worker
+    init: true
+  cache:
+    image: redis:7.2
+""",
+    "k8s/api.yaml": _deploy("api", "ghcr.io/acme/api:1.0"),
+    "k8s/backend.yaml": _deploy("backend", "acme/backend-api:2.0"),
+    "k8s/worker.yaml": _deploy("worker", "acme/queue-worker@sha256:" + "a" * 64),
+    "k8s/other.yaml": _deploy("other", "nginx:1.25"),
+}
+
+
+def test_container_joined_by_directory_name_and_by_compose_image(tmp_path: Path) -> None:
+    _write(tmp_path, REPO)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        index = _index(tmp_path)
+        by_dir = {s.directory: s for s in services(index)}
+        assert sorted(by_dir) == ["api", "be", "deploy"]
+
+        api = by_dir["api"]
+        assert api.image_names == {"api"}
+        assert [(r.obj.label, r.image) for r in api.containers] == [
+            ("Deployment/api", "ghcr.io/acme/api:1.0")
+        ]
+        assert api.containers[0].view is not None
+        assert api.containers[0].view.name_loc().start_line == 9
+
+        be = by_dir["be"]
+        assert be.image_names == {"be", "backend-api"}
+        assert [r.obj.label for r in be.containers] == ["Deployment/backend"]
+        assert [c.name for c in be.compose] == ["backend"]
+        assert be.context_of("be/Dockerfile") == "be"
+
+        worker = by_dir["deploy"]
+        assert worker.image_names == {"deploy", "queue-worker"}
+        assert [r.obj.label for r in worker.containers] == ["Deployment/worker"]
+        assert worker.context_of("deploy/worker.Dockerfile") == ""
+        assert worker.compose[0].data["init"] is True
+
+        joined = {r.obj.label for s in by_dir.values() for r in s.containers}
+        assert "Deployment/other" not in joined
+    finally:
+        os.chdir(old)
+
+
+def test_service_lookup_by_path(tmp_path: Path) -> None:
+    _write(tmp_path, REPO)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        index = _index(tmp_path)
+        svc = service_of(index, "api/src/server.js")
+        assert svc is not None and svc.directory == "api"
+        assert service_of(index, "docs/readme.md") is None
+        df_svc = service_of_dockerfile(index, "deploy/worker.Dockerfile")
+        assert df_svc is not None and df_svc.directory == "deploy"
+        assert service_of_dockerfile(index, "nope/Dockerfile") is None
+    finally:
+        os.chdir(old)
+
+
+def test_root_dockerfile_takes_the_repository_directory_name(tmp_path: Path) -> None:
+    root = tmp_path / "shop-api"
+    _write(root, {"Dockerfile": "FROM node:20.11-slim\n", "k8s/d.yaml": _deploy("d", "shop-api:3")})
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        (svc,) = services(_index(root))
+        assert svc.directory == ""
+        assert svc.image_names == {"shop-api"}
+        assert [r.obj.label for r in svc.containers] == ["Deployment/d"]
+    finally:
+        os.chdir(old)

@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test lint docs bench corpus fmt clean
+.PHONY: demo golden test lint docs bench corpus fmt clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,12 @@ demo: $(STAMP)
 	@for d in examples/*/; do \
 		echo "=== prodready check $$d"; \
 		$(BIN)/prodready check "$$d" --exit-zero; \
+		echo "=== prodready checklist $$d"; \
+		$(BIN)/prodready checklist "$$d" --link-base ''; \
 	done
+
+golden: $(STAMP)
+	$(BIN)/python tests/update_golden.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

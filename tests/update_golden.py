@@ -53,7 +53,6 @@ def render(example: str, name: str) -> str:
     path = f"examples/{example}"
     args = [a.replace("{path}", path) for a in COMMANDS[name]]
     old = os.getcwd()
-    env_sha = os.environ.pop("GITHUB_SHA", None)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         os.chdir(ROOT)
@@ -61,8 +60,6 @@ def render(example: str, name: str) -> str:
             code = main([*args, "-o", out])
         finally:
             os.chdir(old)
-            if env_sha is not None:
-                os.environ["GITHUB_SHA"] = env_sha
         if code != 0:
             raise RuntimeError(f"prodready {' '.join(args)} exited {code}")
         text = Path(out).read_text(encoding="utf-8")

@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 
 from linter.checklist.cli import github_link_base
-from linter.checklist.model import load
+from linter.checklist.evaluate import Report, SectionResult, Status, evaluate_item
+from linter.checklist.model import Item, load
+from linter.checklist.render import render
 from linter.cli import main
+from linter.model import ArtifactKind, Confidence, Finding, Location, Severity, Suppression
+from linter.registry import load as load_registry
 from tests.conftest import SHARED
 
 DEPLOY_OK = """\
@@ -314,3 +318,48 @@ def test_html_renders_in_headless_chromium(repo: Path, capsys: pytest.CaptureFix
     assert re.search(r'<tr id="kubernetes--docker-user" data-status="not-applicable">', dom)
     assert "<code>svc/k8s/deploy.yaml:12</code>" in dom
     assert "Overall: 1/2 (50%)" in dom
+
+
+def _finding(rule: str, message: str, suppressed: bool = False) -> Finding:
+    return Finding(
+        rule_id=rule,
+        message=message,
+        severity=Severity.MEDIUM,
+        confidence=Confidence.HIGH,
+        location=Location("k8s/a.yaml", 3, 5),
+        suppression=Suppression("inSource", "accepted") if suppressed else None,
+    )
+
+
+def _report(findings: list[Finding]) -> Report:
+    metas = {m.id: m for m in load_registry().all_metas()}
+    item = Item("liveness", "Liveness <probes> | all", "auto", ("k8s-missing-liveness-probe",))
+    res = evaluate_item(
+        item,
+        metas,
+        frozenset({"k8s-missing-liveness-probe"}),
+        {ArtifactKind.K8S: 2},
+        {"k8s-missing-liveness-probe": findings},
+    )
+    return Report("T", "test", "repo", (SectionResult("s", "S", (res,)),), 2)
+
+
+def test_suppressed_findings_do_not_fail_an_item() -> None:
+    report = _report([_finding("k8s-missing-liveness-probe", "x", suppressed=True)])
+    (item,) = report.items
+    assert item.status is Status.PASS
+    assert item.suppressed == 1
+    assert "(1 suppressed)" in render("text", report)
+
+
+def test_untrusted_text_is_escaped_in_markdown_and_html() -> None:
+    msg = "Container `<script>alert(1)</script>` | broken"
+    report = _report([_finding("k8s-missing-liveness-probe", msg)])
+    md = render("markdown", report)
+    assert "<script>" not in md
+    assert "`&lt;script&gt;alert(1)&lt;/script&gt;` \\| broken" in md
+    assert "| Liveness &lt;probes&gt; \\| all |" in md
+    page = render("html", report, "https://x.test/?a=1&b=2/")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="https://x.test/?a=1&amp;b=2/k8s/a.yaml#L3"' in page

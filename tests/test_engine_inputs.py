@@ -215,6 +215,8 @@ def test_pyproject_config(tmp_path: Path) -> None:
         '[tool.prodready]\nignore = ["docker-shell-form-entrypoint"]\n'
         '[tool.prodready.severity]\n"docker-runs-as-root" = "critical"\n'
     )
-    result = run_scan(["."], cwd=tmp_path)
+    result = run_scan(
+        ["."], cwd=tmp_path, select=["docker-runs-as-root", "docker-shell-form-entrypoint"]
+    )
     assert triples(result) == ["Dockerfile:1:1 docker-runs-as-root"]
     assert result.findings[0].severity.label == "critical"

@@ -1,5 +1,6 @@
 """Built-in compose policies."""
 
-from linter.policy import Policy
+from linter.policy import Policy, collect
+from policies.compose import reliability, security
 
-POLICIES: list[Policy] = []
+POLICIES: list[Policy] = collect(reliability, security)

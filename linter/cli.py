@@ -94,6 +94,12 @@ def cli() -> None:
 )
 @click.option("--fix", "do_fix", is_flag=True, help="Apply safe automatic fixes, then report.")
 @click.option(
+    "--helm-values",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Values file for `helm template` when rendering charts (repeatable).",
+)
+@click.option(
     "--fix-diff",
     is_flag=True,
     help="Print the automatic fixes as a unified diff (nothing written) instead of a report.",
@@ -117,6 +123,7 @@ def check(
     baseline_path: str | None,
     write_baseline: str | None,
     do_fix: bool,
+    helm_values: tuple[str, ...],
     fix_diff: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
@@ -130,6 +137,7 @@ def check(
         select=_split(select),
         extend_select=_split(extend_select),
         ignore=_split(ignore),
+        helm_values=helm_values,
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
     result = adopt.run(opts, extras)

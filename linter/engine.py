@@ -12,7 +12,7 @@ import pathspec
 
 from linter import config as cfg
 from linter import registry as reg
-from linter import suppress
+from linter import render, suppress
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
 from linter.policy import CheckContext, Policy, PolicyMeta
@@ -56,6 +56,8 @@ class ScanOptions:
     base: str | None = None
     #: called as progress(phase, done, total) while scanning (the CLI's progress bar)
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
+    #: extra values files for ``helm template`` (linter/render.py)
+    helm_values: Sequence[str] = ()
 
 
 def _git_top(start: str) -> str | None:
@@ -167,6 +169,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     policies = [p for rid, p in registry.policies.items() if rid in enabled]
     wanted: frozenset[ArtifactKind] = frozenset().union(*(p.meta.kinds for p in policies))
     index = RepoIndex(root, base, config, wanted, explicit)
+    index.helm_values = tuple(opts.helm_values)
 
     findings: list[Finding] = []
     notes = index.notifications
@@ -198,11 +201,19 @@ def scan(opts: ScanOptions) -> ScanResult:
                 if arg is None:
                     continue
             findings.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
+    # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
+    k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
+    for manifest in render.rendered_manifests(index) if k8s_pols else ():
+        for pol in k8s_pols:
+            found = _run_policy(pol, contexts[pol.meta.id], manifest, manifest.source.path, notes)
+            mapped = render.map_back(index, found)
+            findings.extend(f for f in mapped if index.is_target(f.location.path))
     lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
     for pol in policies:
         if pol.meta.scope == "repo":
             found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
+            found = render.map_back(index, found)
             findings.extend(f for f in found if index.is_target(f.location.path))
 
     lap("repo policies")

@@ -100,6 +100,8 @@ class RepoIndex:
         self._memo: dict[Any, Any] = {}
         self._abspath: dict[str, str] = {}
         self._chart_roots: frozenset[str] | None = None
+        #: ``--helm-values`` files for ``helm template`` (linter/render.py)
+        self.helm_values: tuple[str, ...] = ()
 
     # -- discovery ---------------------------------------------------------------------------
     def all_found(self) -> list[discover.FoundFile]:
@@ -274,12 +276,18 @@ class RepoIndex:
         self._parsed[src.path] = art
         return art
 
-    def artifacts(self, kind: ArtifactKind, targets_only: bool = False) -> list[Any]:
+    def artifacts(
+        self, kind: ArtifactKind, targets_only: bool = False, include_rendered: bool = True
+    ) -> list[Any]:
         out = []
         for src in self.sources_of({kind}, targets_only):
             art = self.parsed(src)
             if art is not None:
                 out.append(art)
+        if kind == K.K8S and include_rendered and not targets_only:
+            from linter.render import rendered_manifests  # Helm charts, kustomizations
+
+            out.extend(rendered_manifests(self))
         return out
 
     def memo(self, key: Any, fn: Callable[[], T]) -> T:

@@ -1,0 +1,419 @@
+"""Helm charts and kustomizations, rendered to plain manifests for the Kubernetes policies.
+
+- A directory with ``Chart.yaml`` (not a subchart under another chart's ``charts/``) is rendered
+  with ``helm template`` when ``helm`` is on PATH, with the chart's own values plus any
+  ``--helm-values`` files. Each rendered document is attributed to the template named by its
+  ``# Source:`` comment; findings are mapped back to that template file, on the line whose text
+  matches the rendered line (or the same key), else to line 1 of the chart's ``Chart.yaml``.
+- A ``kustomization.yaml`` that no other kustomization of the scan uses as a base is built with
+  ``kustomize build`` or ``kubectl kustomize``. Objects that also exist as plain manifests in the
+  scan are dropped (the plain file is already checked, with exact lines); objects that only exist
+  after the build (generated, from non-scanned bases) are checked and reported on the
+  kustomization file.
+- A missing binary, a render failure, a timeout, remote bases or a chart that cannot render
+  offline: a notification, never a silent skip. Renderers run without a shell, with a timeout,
+  with no network flags, and behind an unreachable proxy so nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
+from linter.parsers.k8s import K8sManifest, parse_k8s
+from linter.parsers.yaml import ParseError, parse_yaml
+from linter.source import SourceFile
+
+if TYPE_CHECKING:
+    from linter.index import RepoIndex
+
+K = ArtifactKind
+RENDER_TIMEOUT = 60
+RENDERED_SUFFIX = " (rendered)"
+MAX_OUTPUT = 20_000_000
+_SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.M)
+_REMOTE = re.compile(r"(://|^github\.com/|^gitlab\.com/|^bitbucket\.org/|^git@|\?ref=|\.git$)")
+KUSTOMIZE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where findings on a rendered source go: a file of the repo, and its text when known."""
+
+    path: str
+    text: str | None  # the template's text (line matching); None: report on line 1
+
+
+@dataclass
+class Rendered:
+    manifests: list[K8sManifest] = field(default_factory=list)
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+
+def _holder(index: RepoIndex) -> dict[str, Rendered]:
+    """Per-scan slot for the rendered result (peeked at by :func:`map_back`)."""
+    return index.memo(("rendered-k8s",), dict)
+
+
+def _abspath(index: RepoIndex, path: str) -> str | None:
+    table = index.memo(("render-abspaths",), lambda: {f.path: f.abspath for f in index.all_found()})
+    return table.get(path)
+
+
+def _offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    dead = "http://127.0.0.1:9"
+    env.update(
+        {
+            "HTTP_PROXY": dead,
+            "HTTPS_PROXY": dead,
+            "http_proxy": dead,
+            "https_proxy": dead,
+            "NO_PROXY": "",
+            "GIT_TERMINAL_PROMPT": "0",
+            "HELM_NO_PLUGINS": "1",
+        }
+    )
+    return env
+
+
+def run_renderer(argv: Sequence[str], cwd: str, timeout: float | None = None) -> tuple[str, str]:
+    """Run a renderer: (stdout, "") on success, ("", reason) on failure. Never a shell."""
+    timeout = RENDER_TIMEOUT if timeout is None else timeout
+    try:
+        proc = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=_offline_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "", f"timed out after {timeout}s"
+    except OSError as exc:
+        return "", f"could not run {argv[0]}: {exc.strerror or exc}"
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        last = err.splitlines()[-1] if err else f"exit status {proc.returncode}"
+        return "", last[:300]
+    if len(proc.stdout) > MAX_OUTPUT:
+        return "", f"output is over {MAX_OUTPUT:,} bytes"
+    return proc.stdout.decode("utf-8", "replace"), ""
+
+
+# -- Helm ------------------------------------------------------------------------------------
+
+
+def top_charts(index: RepoIndex) -> list[str]:
+    """Chart directories (display paths) that are not subcharts of another chart."""
+    roots = sorted(index.chart_roots)
+    out = []
+    for root in roots:
+        parts = root.split("/") if root else []
+        if "charts" in parts[:-1]:
+            parent = "/".join(parts[: len(parts) - 1 - parts[::-1].index("charts")])
+            if parent in index.chart_roots or (parent == "" and "" in index.chart_roots):
+                continue
+        out.append(root)
+    return out
+
+
+def _join(*parts: str) -> str:
+    return posixpath.join(*[p for p in parts if p]) if any(parts) else ""
+
+
+def _split_sources(text: str) -> list[tuple[str | None, str]]:
+    """Rendered stream → [(``# Source:`` path or None, document text)]."""
+    docs: list[tuple[str | None, str]] = []
+    for chunk in re.split(r"^---[ \t]*$", text, flags=re.M):
+        if not chunk.strip():
+            continue
+        m = _SOURCE.search(chunk)
+        docs.append((m.group(1) if m else None, chunk.strip("\n") + "\n"))
+    return docs
+
+
+def _render_chart(index: RepoIndex, chart: str, out: Rendered, helm: str) -> None:
+    chart_yaml = _chart_file(index, chart)
+    abs_dir = _abspath(index, chart_yaml)
+    abs_dir = os.path.dirname(abs_dir) if abs_dir else os.path.join(index.root, chart)
+    argv = [helm, "template", "prodready", abs_dir]
+    for values in getattr(index, "helm_values", ()):
+        argv += ["--values", os.path.abspath(values)]
+    text, error = run_renderer(argv, cwd=abs_dir)
+    if error:
+        _notify(index, chart_yaml, f"helm template failed: {error}; chart not checked", True)
+        return
+    known = {f.path for f in index.all_found()}
+    grouped: dict[str, list[str]] = {}
+    for source, doc in _split_sources(text):
+        target = chart_yaml
+        if source:
+            # "<chart name>/templates/x.yaml" or "<chart>/charts/<sub>/templates/x.yaml"
+            rel = source.split("/", 1)[1] if "/" in source else source
+            candidate = _join(chart, rel)
+            if candidate in known:
+                target = candidate
+        grouped.setdefault(target, []).append(doc)
+    for target, docs in grouped.items():
+        text_of = index.read_text(target) if target != chart_yaml else None
+        _add(index, out, target, "---\n".join(docs), Origin(target, text_of))
+
+
+def _chart_file(index: RepoIndex, chart: str) -> str:
+    for name in ("Chart.yaml", "Chart.yml"):
+        path = _join(chart, name)
+        if _abspath(index, path):
+            return path
+    return _join(chart, "Chart.yaml")
+
+
+# -- Kustomize -------------------------------------------------------------------------------
+
+
+def _kustomization_files(index: RepoIndex) -> list[str]:
+    return sorted(
+        f.path for f in index.all_found() if posixpath.basename(f.path) in KUSTOMIZE_NAMES
+    )
+
+
+def _load_kustomization(index: RepoIndex, path: str) -> dict[str, Any]:
+    for src in index.sources_of({K.KUSTOMIZATION}):
+        if src.path == path:
+            art = index.parsed(src)
+            docs = getattr(art, "documents", ())
+            if docs and isinstance(docs[0].data, dict):
+                return dict(docs[0].data)
+    return {}
+
+
+def _refs(kust: dict[str, Any]) -> list[str]:
+    refs: list[str] = []
+    for key in ("resources", "bases", "components"):
+        value = kust.get(key)
+        if isinstance(value, list):
+            refs.extend(str(v) for v in value if isinstance(v, str))
+    return refs
+
+
+def _render_kustomization(index: RepoIndex, path: str, out: Rendered, argv0: list[str]) -> None:
+    kdir = posixpath.dirname(path)
+    abs_file = _abspath(index, path)
+    abs_dir = os.path.dirname(abs_file) if abs_file else os.path.join(index.root, kdir)
+    # never let kustomize fetch anything: remote bases and helmCharts are reported instead
+    todo, seen = [path], set()
+    while todo:
+        cur = todo.pop()
+        if cur in seen:
+            continue
+        seen.add(cur)
+        kust = _load_kustomization(index, cur)
+        if kust.get("helmCharts"):
+            _notify(index, path, "kustomization inflates helmCharts (needs a download); not built")
+            return
+        for ref in _refs(kust):
+            if _REMOTE.search(ref):
+                _notify(index, path, f"kustomization uses a remote base ({ref}); not built")
+                return
+            base = posixpath.normpath(_join(posixpath.dirname(cur), ref))
+            for name in KUSTOMIZE_NAMES:
+                if _abspath(index, _join(base, name)):
+                    todo.append(_join(base, name))
+    text, error = run_renderer([*argv0, abs_dir], cwd=abs_dir)
+    if error:
+        _notify(index, path, f"{' '.join(argv0[:2])} failed: {error}; not checked", True)
+        return
+    _add(index, out, path, text, Origin(path, None), drop_known=True)
+
+
+def _leaf_kustomizations(index: RepoIndex) -> list[str]:
+    files = _kustomization_files(index)
+    used: set[str] = set()
+    for path in files:
+        for ref in _refs(_load_kustomization(index, path)):
+            base = posixpath.normpath(_join(posixpath.dirname(path), ref))
+            used.add(base)
+    return [p for p in files if posixpath.dirname(p) not in used]
+
+
+def _kustomize_cmd() -> list[str] | None:
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize"]
+    return None
+
+
+# -- shared ----------------------------------------------------------------------------------
+
+
+def _notify(index: RepoIndex, path: str, message: str, error: bool = False) -> None:
+    level = NotificationLevel.ERROR if error else NotificationLevel.WARNING
+    code = "prodready-render-error" if error else "prodready-render-skipped"
+    index.notifications.append(Notification(message, level=level, path=path, code=code))
+
+
+def _add(
+    index: RepoIndex,
+    out: Rendered,
+    target: str,
+    text: str,
+    origin: Origin,
+    drop_known: bool = False,
+) -> None:
+    virtual = target + RENDERED_SUFFIX
+    src = SourceFile(virtual, _abspath(index, target) or "", K.K8S, text)
+    try:
+        manifest = parse_k8s(parse_yaml(src))
+    except ParseError as exc:
+        note = exc.notification
+        index.notifications.append(
+            replace(note, path=target, line=None, column=None, message="rendered " + note.message)
+        )
+        return
+    except RecursionError:
+        _notify(index, target, "rendered output is nested too deeply; not checked", True)
+        return
+    if drop_known:
+        plain = {
+            (o.kind, o.name)
+            for m in index.artifacts(K.K8S, include_rendered=False)
+            for o in m.objects
+        }
+        kept = tuple(o for o in manifest.objects if not _known(o.kind, o.name, plain))
+        manifest = K8sManifest(src, kept)
+    if manifest.objects:
+        out.manifests.append(manifest)
+        out.origins[virtual] = origin
+
+
+def _known(kind: str, name: str, plain: set[tuple[str, str]]) -> bool:
+    if (kind, name) in plain:
+        return True
+    # namePrefix / nameSuffix of an overlay: prod-api, api-v2 for a base object api
+    return any(
+        k == kind and n and (name.endswith("-" + n) or name.startswith(n + "-")) for k, n in plain
+    )
+
+
+def rendered(index: RepoIndex) -> Rendered:
+    """Every chart and kustomization of the scan, rendered once per scan."""
+    slot = _holder(index)
+    if "result" in slot:
+        return slot["result"]
+    out = slot["result"] = Rendered()
+    charts = top_charts(index)
+    helm = shutil.which("helm") if charts else None
+    for chart in charts:
+        if helm is None:
+            _notify(
+                index,
+                _chart_file(index, chart),
+                "helm is not on PATH; Helm chart not rendered or checked",
+            )
+        else:
+            _render_chart(index, chart, out, helm)
+    leaves = _leaf_kustomizations(index)
+    cmd = _kustomize_cmd() if leaves else None
+    for path in leaves:
+        if cmd is None:
+            _notify(
+                index, path, "neither kustomize nor kubectl is on PATH; kustomization not built"
+            )
+        else:
+            _render_kustomization(index, path, out, cmd)
+    return out
+
+
+def rendered_manifests(index: RepoIndex) -> list[K8sManifest]:
+    return rendered(index).manifests
+
+
+# -- mapping findings back -------------------------------------------------------------------
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def map_line(rendered_lines: Sequence[str], line: int, col: int, template: str) -> tuple[int, int]:
+    """(line, col) in the template for a 1-based position in the rendered text."""
+    if not 1 <= line <= len(rendered_lines):
+        return 1, 1
+    text = rendered_lines[line - 1]
+    stripped = text.strip()
+    tlines = template.splitlines()
+    if not stripped or not tlines:
+        return 1, 1
+    exact = [i for i, t in enumerate(tlines) if t.strip() == stripped]
+    candidates = exact
+    if not candidates and ":" in stripped:
+        key = stripped.split(":", 1)[0] + ":"
+        candidates = [i for i, t in enumerate(tlines) if t.strip().startswith(key)]
+    if not candidates:
+        return 1, 1
+    best = min(candidates, key=lambda i: abs(i - (line - 1)))
+    tline = tlines[best]
+    token_col = col - _indent(text) + _indent(tline)
+    if best not in exact:
+        rest = text[col - 1 :].split()
+        found = tline.find(rest[0]) if rest else -1
+        key_end = _indent(text) + len(stripped.split(":", 1)[0]) + 1
+        if found >= 0:
+            token_col = found + 1
+        elif col - 1 > key_end and ":" in tline:
+            # a value rendered from a template expression: point at the expression
+            after = tline.index(":", _indent(tline)) + 1
+            token_col = after + (len(tline) - after - len(tline[after:].lstrip())) + 1
+        else:
+            token_col = _indent(tline) + 1
+    return best + 1, max(1, min(token_col, len(tline) + 1))
+
+
+def _map_loc(loc: Location, rend: Rendered, lines: dict[str, list[str]]) -> Location:
+    origin = rend.origins.get(loc.path)
+    if origin is None:
+        return loc
+    if origin.text is None:
+        return Location(origin.path, 1, 1, logical_path=loc.logical_path)
+    rlines = lines[loc.path]
+    line, col = map_line(rlines, loc.start_line, loc.start_col, origin.text)
+    tline = origin.text.splitlines()[line - 1] if origin.text.splitlines() else ""
+    end = col + max(1, loc.end_col - loc.start_col) if loc.end_line == loc.start_line else col + 1
+    end = min(max(end, col + 1), max(col + 1, len(tline) + 1))
+    return Location(origin.path, line, col, line, end, logical_path=loc.logical_path)
+
+
+def map_back(index: RepoIndex, findings: Iterable[Finding]) -> list[Finding]:
+    """Findings on rendered sources, moved to the template / chart / kustomization file."""
+    findings = list(findings)
+    rend = _holder(index).get("result") if findings else None
+    if rend is None or not rend.origins:
+        return findings
+    lines = {m.source.path: m.source.lines for m in rend.manifests}
+    out = []
+    for f in findings:
+        if f.location.path not in rend.origins and not any(
+            r.path in rend.origins for r in f.related
+        ):
+            out.append(f)
+            continue
+        out.append(
+            replace(
+                f,
+                location=_map_loc(f.location, rend, lines),
+                related=tuple(_map_loc(r, rend, lines) for r in f.related),
+            )
+        )
+    return out

@@ -1,0 +1,274 @@
+"""Helm and Kustomize rendering with fake renderers on PATH (no network, no real binary)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from linter import render
+from linter.engine import ScanOptions, scan
+from linter.model import Notification
+from tests.conftest import run_scan, triples
+
+TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-api
+spec:
+  replicas: {{ .Values.replicas }}
+  template:
+    spec:
+      containers:
+        - name: api
+          image: "{{ .Values.image }}"
+          {{- with .Values.probe }}
+          readinessProbe: {{ toYaml . | nindent 12 }}
+          {{- end }}
+"""
+
+HELM_OUTPUT = """\
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: prodready-api
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: api
+          image: "redis:latest"
+---
+# Source: shop/templates/generated.yaml
+apiVersion: v1
+kind: Pod
+metadata:
+  name: extra
+spec:
+  containers:
+    - name: extra
+      image: busybox
+"""
+
+
+def _fake(bin_dir: Path, name: str, body: str) -> None:
+    path = bin_dir / name
+    path.write_text("#!/bin/sh\nPATH=/usr/bin:/bin\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An otherwise empty PATH: only the fake renderers a test puts there are found."""
+    d = tmp_path / "bin"
+    d.mkdir()
+    monkeypatch.setenv("PATH", str(d))
+    return d
+
+
+def _chart(root: Path) -> Path:
+    chart = root / "charts" / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\nimage: redis:latest\n")
+    (chart / "templates" / "deployment.yaml").write_text(TEMPLATE)
+    return chart
+
+
+def _codes(notes: list[Notification]) -> list[tuple[str | None, str]]:
+    return [(n.path, n.code) for n in notes if n.code.startswith("prodready-render")]
+
+
+def test_helm_chart_findings_map_to_template_lines(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    (tmp_path / "out.yaml").write_text(HELM_OUTPUT)
+    _fake(bin_dir, "helm", f'echo "$@" > "{tmp_path}/argv"\ncat "{tmp_path}/out.yaml"\n')
+    result = run_scan(
+        ["."],
+        cwd=repo,
+        select=["k8s-image-tag-mutable", "k8s-single-replica", "k8s-missing-readiness-probe"],
+    )
+    assert triples(result) == [
+        "charts/shop/Chart.yaml:1:1 k8s-image-tag-mutable",
+        "charts/shop/Chart.yaml:1:1 k8s-missing-readiness-probe",
+        "charts/shop/templates/deployment.yaml:6:13 k8s-single-replica",
+        "charts/shop/templates/deployment.yaml:10:11 k8s-missing-readiness-probe",
+        "charts/shop/templates/deployment.yaml:11:18 k8s-image-tag-mutable",
+    ]
+    msgs = {f.message for f in result.active}
+    assert "Deployment/prodready-api runs 1 replica(s) (minimum 2)." in msgs
+    assert _codes(result.notifications) == []
+    argv = (tmp_path / "argv").read_text().split()
+    assert argv[:3] == ["template", "prodready", str(repo / "charts" / "shop")]
+    assert "--values" not in argv
+
+
+def test_map_line_heuristics() -> None:
+    # the replicas line is templated: the finding points at the template expression
+    assert render.map_line(["  replicas: 1"], 1, 13, TEMPLATE) == (6, 13)
+    assert render.map_line(["        - name: api"], 1, 11, TEMPLATE) == (10, 11)
+    assert render.map_line(["          image: 'x:latest'"], 1, 18, TEMPLATE) == (11, 18)
+    assert render.map_line(["nothing: here"], 1, 1, TEMPLATE) == (1, 1)
+
+
+def test_helm_values_option_is_passed(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    values = tmp_path / "prod-values.yaml"
+    values.write_text("replicas: 3\n")
+    (tmp_path / "out.yaml").write_text(HELM_OUTPUT)
+    _fake(bin_dir, "helm", f'echo "$@" > "{tmp_path}/argv"\ncat "{tmp_path}/out.yaml"\n')
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        scan(ScanOptions(paths=["."], select=["k8s-image-tag-mutable"], helm_values=[str(values)]))
+    finally:
+        os.chdir(old)
+    argv = (tmp_path / "argv").read_text().split()
+    assert argv[-2:] == ["--values", str(values)]
+
+
+def test_missing_helm_is_a_notification(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert result.active == []
+    assert _codes(result.notifications) == [("charts/shop/Chart.yaml", "prodready-render-skipped")]
+    # the raw template is never parsed as YAML: no parse error for `{{- with … }}`
+    assert not [n for n in result.notifications if n.code == "prodready-parse-error"]
+
+
+def test_helm_failure_and_garbage_output_are_notifications(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    _fake(
+        bin_dir, "helm", "echo 'Error: found in Chart.yaml, but missing in charts/' >&2\nexit 1\n"
+    )
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    [note] = [n for n in result.notifications if n.code == "prodready-render-error"]
+    assert note.path == "charts/shop/Chart.yaml"
+    assert "missing in charts/" in note.message
+
+    _fake(bin_dir, "helm", "printf '# Source: shop/templates/deployment.yaml\\nkind: [\\n'\n")
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    [note] = [n for n in result.notifications if n.code == "prodready-parse-error"]
+    assert note.path == "charts/shop/templates/deployment.yaml"
+    assert note.message.startswith("rendered invalid YAML")
+    assert result.internal_errors == 0
+
+
+def test_renderer_timeout(tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    _fake(bin_dir, "helm", "exec sleep 10\n")
+    monkeypatch.setattr(render, "RENDER_TIMEOUT", 0.5)
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    [note] = [n for n in result.notifications if n.code == "prodready-render-error"]
+    assert "timed out" in note.message
+
+
+def test_subcharts_are_rendered_with_their_parent_only(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    chart = _chart(repo)
+    sub = chart / "charts" / "db"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 0.1.0\n")
+    _fake(bin_dir, "helm", f'echo "$@" >> "{tmp_path}/calls"\n')
+    run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert [c.split()[2] for c in calls] == [str(chart)]
+
+
+BASE_DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.2.0
+"""
+
+KUSTOMIZE_OUTPUT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: prod-api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:latest
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: generated
+spec:
+  containers:
+    - name: gen
+      image: busybox
+"""
+
+
+def _kustomize_repo(repo: Path, overlay_resources: str = "  - ../../base\n") -> None:
+    (repo / "base").mkdir(parents=True)
+    (repo / "base" / "deploy.yaml").write_text(BASE_DEPLOY)
+    (repo / "base" / "kustomization.yaml").write_text("resources:\n  - deploy.yaml\n")
+    (repo / "overlays" / "prod").mkdir(parents=True)
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "namePrefix: prod-\nresources:\n" + overlay_resources
+    )
+
+
+def test_kustomize_builds_overlays_and_keeps_new_objects(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    (tmp_path / "out.yaml").write_text(KUSTOMIZE_OUTPUT)
+    _fake(bin_dir, "kustomize", f'echo "$@" >> "{tmp_path}/calls"\ncat "{tmp_path}/out.yaml"\n')
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    # prod-api is base/deploy.yaml's api (already checked there); the generated Pod is new
+    assert triples(result) == ["overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable"]
+    assert "Pod/generated" not in result.active[0].message  # message names the container
+    assert "`busybox`" in result.active[0].message
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls == [f"build {repo / 'overlays' / 'prod'}"]
+
+
+def test_kubectl_kustomize_is_the_fallback(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    _fake(bin_dir, "kubectl", f'echo "$@" >> "{tmp_path}/calls"\n')
+    run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert (tmp_path / "calls").read_text().split()[0] == "kustomize"
+
+
+def test_remote_bases_are_never_fetched(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo, "  - ../../base\n  - https://github.com/acme/deploy//base?ref=v1\n")
+    _fake(bin_dir, "kustomize", f'touch "{tmp_path}/ran"\n')
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert not (tmp_path / "ran").exists()
+    assert _codes(result.notifications) == [
+        ("overlays/prod/kustomization.yaml", "prodready-render-skipped")
+    ]
+
+
+def test_missing_kustomize_is_a_notification(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert _codes(result.notifications) == [
+        ("overlays/prod/kustomization.yaml", "prodready-render-skipped")
+    ]

@@ -12,6 +12,7 @@ which also matches a Dockerfile that does not sit in its build context.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def _build(index: RepoIndex) -> list[Service]:
         d = posixpath.dirname(df.source.path)
         svc = by_dir.setdefault(d, Service(d))
         svc.dockerfiles.append(df)
-        svc.image_names.add(posixpath.basename(d) or posixpath.basename(index.root))
+        svc.image_names.add(posixpath.basename(d) or os.path.basename(os.path.abspath(index.root)))
     sources: list[ImageSource] = [_compose_images, image_builds]
     by_file = {df.source.path: svc for svc in by_dir.values() for df in svc.dockerfiles}
     for source in sources:

@@ -99,6 +99,12 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Values file for `helm template` when rendering charts (repeatable).",
 )
+@click.option("--online", is_flag=True, help="Allow network access (deps-vulnerable queries OSV).")
+@click.option(
+    "--vuln-db",
+    type=click.Path(exists=True),
+    help="Offline OSV database for deps-vulnerable: a directory or zip of OSV JSON advisories.",
+)
 @click.option(
     "--fix-diff",
     is_flag=True,
@@ -124,6 +130,8 @@ def check(
     write_baseline: str | None,
     do_fix: bool,
     helm_values: tuple[str, ...],
+    online: bool,
+    vuln_db: str | None,
     fix_diff: bool,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
@@ -138,6 +146,8 @@ def check(
         extend_select=_split(extend_select),
         ignore=_split(ignore),
         helm_values=helm_values,
+        online=online,
+        vuln_db=vuln_db,
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
     result = adopt.run(opts, extras)

@@ -38,6 +38,10 @@ class Config:
     source: str | None = None
     #: autofix settings (``fix:``), e.g. the resources skeleton's defaults (linter/fix)
     fix: Mapping[str, Any] = field(default_factory=dict)
+    #: network allowed (``online:``/``--online``): deps-vulnerable may query the OSV API
+    online: bool = False
+    #: offline OSV database (``vuln-db:``/``--vuln-db``): a directory or zip of OSV JSON
+    vuln_db: str | None = None
 
 
 def _selector_list() -> dict[str, Any]:
@@ -94,6 +98,8 @@ def schema(registry: Registry) -> dict[str, Any]:
             "fail-on": {"enum": SEVERITIES},
             "max-file-size": {"type": "integer", "minimum": 1},
             "respect-gitignore": {"type": "boolean"},
+            "online": {"type": "boolean"},
+            "vuln-db": {"type": "string", "minLength": 1},
             "rules": {"type": "object", "properties": rules, "additionalProperties": False},
             "fix": _FIX_SCHEMA,
         },
@@ -173,6 +179,8 @@ def from_raw(raw: Mapping[str, Any], registry: Registry, where: str) -> Config:
         rule_options=rule_opts,
         source=where,
         fix=dict(raw.get("fix", {})),
+        online=bool(raw.get("online", False)),
+        vuln_db=os.path.join(os.path.dirname(where), raw["vuln-db"]) if "vuln-db" in raw else None,
     )
 
 

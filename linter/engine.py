@@ -54,6 +54,9 @@ class ScanOptions:
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     base: str | None = None
+    #: allow network access (deps-vulnerable queries OSV); offline OSV database path
+    online: bool = False
+    vuln_db: str | None = None
     #: called as progress(phase, done, total) while scanning (the CLI's progress bar)
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
     #: extra values files for ``helm template`` (linter/render.py)
@@ -165,6 +168,9 @@ def scan(opts: ScanOptions) -> ScanResult:
     base = os.path.abspath(opts.base or os.getcwd())
     conf_root = root if explicit is None else (_git_top(root) or root)
     config = cfg.load(conf_root, registry, opts.config_path)
+    if opts.online or opts.vuln_db:
+        vdb = os.path.abspath(opts.vuln_db) if opts.vuln_db else config.vuln_db
+        config = replace(config, online=config.online or opts.online, vuln_db=vdb)
     enabled = cfg.enabled_rules(registry, config, opts.select, opts.ignore, opts.extend_select)
     policies = [p for rid, p in registry.policies.items() if rid in enabled]
     wanted: frozenset[ArtifactKind] = frozenset().union(*(p.meta.kinds for p in policies))

@@ -1,0 +1,218 @@
+"""Known-vulnerable dependencies: pip-audit with our offline OSV database (or OSV online when
+the user allows the network), plus the same OSV matcher for npm lockfiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from linter.index import RepoIndex
+from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
+from linter.osv import OsvDatabase, OsvDatabaseError, OsvDatabaseService, load_database, match
+from linter.policy import CheckContext, policy
+from policies.deps.requirements import Dep, deps_of, npm_sources, python_sources
+
+K = ArtifactKind
+SKIP_HINT = (
+    "deps-vulnerable skipped: no vulnerability database. Give --vuln-db PATH (a directory or "
+    "zip of OSV advisories, e.g. https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip) "
+    "or allow the network with --online (config: `vuln-db: PATH` or `online: true`)."
+)
+
+
+class _Backend:
+    """The vulnerability source of this scan, chosen once (memoised in the index)."""
+
+    def __init__(self, service: Any, db: OsvDatabase | None, mode: str) -> None:
+        self.service = service
+        self.db = db
+        self.mode = mode  # "offline", "online" or "" (unavailable)
+
+
+def _note(
+    index: RepoIndex, message: str, level: NotificationLevel, path: str | None = None
+) -> None:
+    index.notifications.append(
+        Notification(message, level=level, path=path, code="prodready-deps-vulnerable")
+    )
+
+
+def backend(index: RepoIndex) -> _Backend:
+    def build() -> _Backend:
+        cfg = index.config
+        if cfg.vuln_db:
+            try:
+                db = load_database(cfg.vuln_db)
+            except OsvDatabaseError as exc:
+                _note(index, f"deps-vulnerable skipped: {exc}", NotificationLevel.ERROR)
+                return _Backend(None, None, "")
+            if db.problems:
+                _note(
+                    index,
+                    f"{len(db.problems)} file(s) of the OSV database were not usable "
+                    f"(first: {db.problems[0]}); they were skipped",
+                    NotificationLevel.WARNING,
+                )
+            return _Backend(OsvDatabaseService(db), db, "offline")
+        if cfg.online:
+            from pip_audit._service.osv import OsvService
+
+            return _Backend(OsvService(timeout=30), None, "online")
+        return _Backend(None, None, "")
+
+    return index.memo(("deps-vulnerable-backend",), build)
+
+
+def _message(dep: Dep, vulns: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]]) -> str:
+    """``vulns``: (id, aliases, fixed versions later than the pinned one)."""
+    shown = []
+    for vid, aliases, _ in vulns[:6]:
+        other = [a for a in aliases if a.startswith("CVE-")] or [
+            a for a in aliases if a.startswith("GHSA-")
+        ]
+        shown.append(f"{vid} ({other[0]})" if other else vid)
+    more = f" and {len(vulns) - 6} more" if len(vulns) > 6 else ""
+    noun = "vulnerability" if len(vulns) == 1 else "vulnerabilities"
+    fixes = sorted({f for _, _, fx in vulns for f in fx}, key=_version_key)
+    need = [fx[0] for _, _, fx in vulns if fx]
+    if need and len(need) == len(vulns):
+        advice = f" Fixed in {', '.join(fixes[:5])}; upgrade to {max(need, key=_version_key)}."
+    elif need:
+        advice = f" Fixed in {', '.join(fixes[:5])}; some advisories have no fix yet."
+    else:
+        advice = " No fixed version is known."
+    sep = "@" if dep.ecosystem == "npm" else "=="
+    return (
+        f"`{dep.name}{sep}{dep.version}` has {len(vulns)} known {noun}: "
+        f"{', '.join(shown)}{more}.{advice}"
+    )
+
+
+def _version_key(text: str) -> Any:
+    from linter.osv import pypi_key, semver_key
+
+    k = pypi_key(text)
+    if k is not None:
+        return (0, k, ())
+    s = semver_key(text)
+    return (1, Version("0"), s) if s is not None else (2, Version("0"), ())
+
+
+def _python_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator[Finding]:
+    from pip_audit._service.interface import ResolvedDependency
+
+    skipped_note = False
+    for src in python_sources(index):
+        deps = [d for d in deps_of(index, src) if d.version and not d.by_url]
+        if not deps:
+            continue
+        if be.service is None:
+            if not skipped_note and be.mode == "":
+                skipped_note = True
+                if not index.config.vuln_db:
+                    _note(index, SKIP_HINT, NotificationLevel.WARNING)
+            continue
+        for dep in deps:
+            try:
+                version = Version(str(dep.version))
+            except InvalidVersion:
+                continue
+            try:
+                _, results = be.service.query(ResolvedDependency(name=dep.name, version=version))
+            except Exception as exc:  # network errors in --online mode: say so, go on offline
+                _note(
+                    index,
+                    f"deps-vulnerable: vulnerability query failed ({type(exc).__name__}: {exc}); "
+                    "remaining Python dependencies not checked",
+                    NotificationLevel.ERROR,
+                )
+                return
+            if not results:
+                continue
+            vulns = [
+                (
+                    str(r.id),
+                    tuple(sorted(str(a) for a in r.aliases)),
+                    tuple(str(v) for v in sorted(v for v in r.fix_versions if v > version)),
+                )
+                for r in sorted(results, key=lambda r: str(r.id))
+            ]
+            yield ctx.finding(
+                dep.loc,
+                _message(dep, vulns),
+                properties={"advisories": [v[0] for v in vulns], "package": dep.name},
+            )
+
+
+def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator[Finding]:
+    locks = npm_sources(index)
+    if not locks:
+        return
+    if be.db is None:
+        if be.mode == "online":
+            _note(
+                index,
+                "deps-vulnerable checks npm lockfiles only against an offline OSV database "
+                "(--vuln-db); package-lock.json was not checked",
+                NotificationLevel.NOTE,
+            )
+        elif not index.config.vuln_db:
+            _note(index, SKIP_HINT, NotificationLevel.WARNING)
+        return
+    for src in locks:
+        for dep in deps_of(index, src):
+            if dep.version is None:
+                continue
+            found = list(match(be.db.for_package("npm", dep.name), "npm", dep.name, dep.version))
+            if not found:
+                continue
+            vulns = [(m.id, m.aliases, m.fixed) for m in sorted(found, key=lambda m: m.id)]
+            yield ctx.finding(
+                dep.loc,
+                _message(dep, vulns),
+                properties={"advisories": [v[0] for v in vulns], "package": dep.name},
+            )
+
+
+@policy(
+    id="deps-vulnerable",
+    kinds={K.REQUIREMENTS, K.PYPROJECT},
+    severity=Severity.HIGH,
+    summary="A pinned dependency has known vulnerabilities",
+    fix="Upgrade the dependency to a fixed version (shown in the message) and re-lock.",
+    tags=("security", "dependencies"),
+    cwe=(1395,),
+    section="Security",
+    scope="repo",
+)
+def deps_vulnerable(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
+    """## What it does
+    Checks every dependency pinned to an exact version — `requirements*.txt` (`name==1.2.3`),
+    `pyproject.toml` (PEP 621 dependencies and optional dependencies, dependency groups, Poetry
+    tables), `pylock.toml`, and npm `package-lock.json` — against OSV advisories, through
+    pip-audit's vulnerability-service interface. Reported at the line that pins the version,
+    with the advisory ids (and CVE aliases) and the fixed versions.
+
+    The vulnerability data comes from, in this order:
+    - `--vuln-db PATH` (config `vuln-db: PATH`): an offline OSV database, a directory or zip of
+      OSV JSON advisories as OSV publishes them per ecosystem
+      (`https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip`, `…/npm/all.zip`);
+    - `--online` (config `online: true`): pip-audit's OSV service (network; PyPI only).
+    With neither, the rule is skipped with one notification saying how to enable it. Ranges
+    (`>=2.0`) are not resolved: pin (or lock) to make them auditable (see `deps-unpinned`).
+
+    ## Why is this bad
+    A dependency with a published vulnerability is the easiest way into a service: exploits for
+    known CVEs are public and scanned for.
+
+    ## Example
+    ```text
+    requests==2.19.1      # fails: PYSEC-2018-28 (CVE-2018-18074), fixed in 2.20.0
+    requests==2.32.3      # passes
+    ```
+    """
+    be = backend(index)
+    yield from _python_findings(ctx, index, be)
+    yield from _npm_findings(ctx, index, be)

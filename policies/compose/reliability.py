@@ -41,7 +41,8 @@ def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     Reports a compose service with no `healthcheck:` in any compose file of its directory
     (`compose.yaml` + `compose.override.yaml` and other files merged with `-f`), unless it is
     built from a Dockerfile in the repo whose final stage has a `HEALTHCHECK`.
-    `healthcheck: {disable: true}` is an explicit choice and passes.
+    `healthcheck: {disable: true}` is an explicit choice and passes, and so does a one-shot
+    task marked `restart: "no"`.
 
     ## Why is this bad
     Without a health check, compose starts dependants as soon as the container exists (before
@@ -58,6 +59,8 @@ def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
         has = merged_has(ctx.index, svc, ("healthcheck",))
         if has is None or has or _dockerfile_has_healthcheck(ctx, svc):
             continue
+        if str(svc.data.get("restart", "")).strip().lower() == "no":
+            continue  # a one-shot task (migration, seed): nothing to keep healthy
         yield ctx.finding(svc.loc(), f"Service `{svc.name}` has no healthcheck.")
 
 

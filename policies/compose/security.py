@@ -242,7 +242,7 @@ def _published(port: Any) -> tuple[str, str] | None:
     text = port.strip().split("/", 1)[0]
     if text.startswith("["):
         ip, _, rest = text[1:].partition("]")
-        return ip, rest.lstrip(":")
+        return ip, rest.rsplit(":", 1)[-1]
     parts = text.rsplit(":", 2)
     ip = parts[0] if len(parts) == 3 else ""
     return ip, parts[-1]

@@ -99,7 +99,7 @@ def missing_dockerignore(ctx: CheckContext, index: RepoIndex) -> Iterator[Findin
                 yield ctx.finding(
                     df.loc(stage.from_instr),
                     f"Build context {shown} has no .dockerignore, so `.env` files and `.git` "
-                    "are sent to the builder and `COPY . .` bakes them into the image.",
+                    "are sent to the builder, and a `COPY . .` bakes them into the image.",
                 )
                 continue
             if path in reported:

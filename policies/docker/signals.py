@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from linter.model import ArtifactKind, Finding, Location, Severity
+from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction, Stage
 from linter.policy import CheckContext, policy
 from linter.services import service_of_dockerfile
@@ -295,4 +295,6 @@ def pid1_no_signal_forwarding(ctx: CheckContext, df: DockerfileArtifact) -> Iter
         df.loc(instr),
         f"PID 1 is {problem.what} and there is no init: {problem.why}.",
         related=related,
+        # reading a shell script is a heuristic; npm/yarn/pnpm as PID 1 is a plain fact
+        confidence=Confidence.MEDIUM if problem.script is not None else Confidence.HIGH,
     )

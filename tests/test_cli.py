@@ -6,8 +6,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +19,7 @@ from linter.cli import main
 from linter.docs import rule_page
 from linter.progress import ProgressBar, format_timings, wanted
 from linter.registry import load
+from tests.conftest import FIXTURES, ROOT, validate_sarif
 
 SHELL_CMD = "FROM node:20.11-slim\nUSER node\nCMD npm start\n"  # one medium finding
 GOOD = 'FROM node:20.11-slim\nUSER node\nCMD ["node", "server.js"]\n'
@@ -314,3 +319,70 @@ def test_format_timings() -> None:
         "prodready: b                                  2.0 ms",
         "prodready: total                              3.0 ms",
     ]
+
+
+# -- the GitHub action ---------------------------------------------------------------------------
+def _action() -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    doc: dict[str, Any] = YAML(typ="safe", pure=True).load((ROOT / "action.yml").read_text())
+    return doc
+
+
+def test_action_is_composite_and_pins_actions_by_sha() -> None:
+    action = _action()
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert [u.split("@")[0] for u in uses] == [
+        "actions/setup-python",
+        "github/codeql-action/upload-sarif",
+    ]
+    for u in uses:
+        assert re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", u), u
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/"))
+    assert upload["if"].startswith("always()")
+    assert upload["with"] == {
+        "sarif_file": "${{ inputs.sarif-file }}",
+        "category": "${{ inputs.category }}",
+    }
+    assert action["inputs"]["category"]["default"] == "prodready"
+    # inputs reach shell scripts through env, never spliced into the script text
+    for s in steps:
+        assert "${{" not in s.get("run", ""), s["name"]
+
+
+def test_action_scan_and_summary_scripts_produce_valid_output(tmp_path: Path) -> None:
+    steps = {s["name"]: s for s in _action()["runs"]["steps"]}
+    scan, summary = steps["Run prodready"], steps["Job summary"]
+    assert 'prodready check $PATHS --format sarif -o "$SARIF_FILE" $ARGS' in scan["run"]
+    src = tmp_path / "src"
+    (src / "k8s").mkdir(parents=True)
+    (src / ".git").mkdir()
+    (src / "Dockerfile").write_text(SHELL_CMD)
+    shutil.copy(FIXTURES / "fix" / "k8s-run-as-root" / "before" / "deploy.yaml", src / "k8s")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PATHS": f"{src}/Dockerfile {src}/k8s/deploy.yaml",
+        "ARGS": "--select docker-shell-form-entrypoint,k8s-run-as-root --fail-on high",
+        "SARIF_FILE": str(tmp_path / "prodready.sarif"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    for step in (scan, summary):
+        proc = subprocess.run(
+            ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+    code = (tmp_path / "output").read_text()
+    assert code == "exit-code=1\n"  # k8s-run-as-root is high
+    doc = validate_sarif((tmp_path / "prodready.sarif").read_text())
+    assert doc["runs"][0]["tool"]["driver"]["name"] == "prodready"  # type: ignore[index]
+    results = doc["runs"][0]["results"]  # type: ignore[index]
+    assert sorted(r["ruleId"] for r in results) == [
+        "docker-shell-form-entrypoint",
+        "k8s-run-as-root",
+    ]
+    summary_md = (tmp_path / "summary.md").read_text()
+    assert summary_md.startswith("## prodready\n\n**2 problems**: 1 high, 1 medium\n")

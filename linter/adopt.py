@@ -93,7 +93,8 @@ def fix_and_report(
         click.echo("prodready: nothing to fix.", err=True)
         return result, 0
     before = sum(1 for f in result.active if f.rule_id in fix.FIXERS)
-    fix.write(fixes)
+    for n in fix.write(fixes):
+        click.echo(f"prodready: {n.path}: {n.message}", err=True)
     quiet = replace(extras, write_baseline=None, verbose=False, progress=False)
     if extras.write_baseline:
         quiet = replace(quiet, baseline=extras.write_baseline)

@@ -243,3 +243,29 @@ def test_quantities() -> None:
     assert quantity("1Gi") == 2**30
     assert quantity(2) == 2
     assert quantity("lots") is None
+
+
+def test_write_keeps_bom_mode_and_symlink_target(tmp_path: Path) -> None:
+    from linter.fix import FileFix, write
+
+    real = tmp_path / "real.Dockerfile"
+    real.write_bytes(b"\xef\xbb\xbfFROM a\nCMD run\n")
+    real.chmod(0o640)
+    link = tmp_path / "Dockerfile"
+    link.symlink_to(real)
+    fx = FileFix("Dockerfile", str(link), "FROM a\nCMD run\n", 'FROM a\nCMD ["run"]\n', (), 1)
+    assert write([fx]) == []
+    assert link.is_symlink()
+    assert real.read_bytes() == b'\xef\xbb\xbfFROM a\nCMD ["run"]\n'
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_write_skips_a_file_changed_since_the_scan(tmp_path: Path) -> None:
+    from linter.fix import FileFix, write
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a\nCMD other\n")
+    fx = FileFix("Dockerfile", str(path), "FROM a\nCMD run\n", 'FROM a\nCMD ["run"]\n', (), 1)
+    (note,) = write([fx])
+    assert note.message == "not fixed: it changed on disk since the scan"
+    assert path.read_text() == "FROM a\nCMD other\n"

@@ -8,6 +8,8 @@ stay those of the scanned text). Every fixer is idempotent: a second run changes
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import difflib
 import os
 import shutil
@@ -197,10 +199,41 @@ def unified_diff(fixes: Sequence[FileFix]) -> str:
     return "".join(out)
 
 
-def write(fixes: Sequence[FileFix]) -> None:
+def write(fixes: Sequence[FileFix]) -> list[Notification]:
+    """Write the fixed files (atomically, keeping mode, UTF-8 BOM and symlinks). A file that
+    changed on disk since it was scanned, or is not UTF-8, is left alone (a notification)."""
+    notes: list[Notification] = []
     for fx in fixes:
-        tmp = f"{fx.abspath}.prodready-tmp"
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(fx.after)
-        shutil.copymode(fx.abspath, tmp)
-        os.replace(tmp, fx.abspath)
+        target = os.path.realpath(fx.abspath)
+        try:
+            with open(target, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            notes.append(_skip(fx, f"cannot read it again ({exc.strerror or exc})"))
+            continue
+        bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+        try:
+            current = data[len(bom) :].decode("utf-8")
+        except UnicodeDecodeError:
+            notes.append(_skip(fx, "it is not UTF-8"))
+            continue
+        if current != fx.before:
+            notes.append(_skip(fx, "it changed on disk since the scan"))
+            continue
+        tmp = f"{target}.prodready-tmp"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(bom + fx.after.encode("utf-8"))
+            shutil.copymode(target, tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            notes.append(_skip(fx, f"cannot write it ({exc.strerror or exc})"))
+    return notes
+
+
+def _skip(fx: FileFix, why: str) -> Notification:
+    return Notification(
+        f"not fixed: {why}", NotificationLevel.WARNING, fx.path, code="prodready-fix-skipped"
+    )

@@ -154,3 +154,33 @@ def test_broken_workflow_is_a_notification(tmp_path: Path) -> None:
     result = run_scan(["."], cwd=tmp_path, select=["ci", "gha"])
     assert [n.code for n in result.notifications] == ["prodready-parse-error"]
     assert not any(n.code == "prodready-internal-error" for n in result.notifications)
+
+
+def test_installing_a_tool_is_not_running_it(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": (
+                "test:\n  script:\n    - pip install tox bandit  # later\n"
+                "    - pip install pip-audit && pip-audit -r requirements.txt\n"
+            ),
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-test-step", "ci-no-security-scan"])
+    assert triples(result) == [".gitlab-ci.yml:1:1 ci-no-test-step"]
+
+
+def test_pin_policy_can_cover_github_owned_actions(tmp_path: Path) -> None:
+    wf = (
+        "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - uses: github/codeql-action/init@v3\n"
+    )
+    _write(tmp_path, {".github/workflows/ci.yml": wf})
+    result = run_scan(["."], cwd=tmp_path, select=["gha-action-not-pinned"])
+    assert triples(result) == []
+    (tmp_path / "cfg.yaml").write_text("rules:\n  gha-action-not-pinned:\n    exempt: []\n")
+    result = run_scan(["."], cwd=tmp_path, select=["gha-action-not-pinned"], config_path="cfg.yaml")
+    assert triples(result) == [
+        ".github/workflows/ci.yml:7:15 gha-action-not-pinned",
+        ".github/workflows/ci.yml:8:15 gha-action-not-pinned",
+    ]

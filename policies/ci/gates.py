@@ -77,10 +77,21 @@ MANIFESTS = (
 )
 
 
+_INSTALL = re.compile(
+    r"\b(?:pip3?|uv\s+pip|pipx|npm|yarn|pnpm|bun|apt(?:-get)?|apk|brew|gem|go|cargo|choco)"
+    r"\s+(?:install|add|i|get)\b"
+)
+
+
 def _strip_comments(text: str) -> str:
-    return "\n".join(
-        line for line in text.splitlines() if not line.lstrip().startswith(("#", "//"))
-    )
+    """Script lines that can run a tool: no comments, no package installs (`pip install tox`)."""
+    kept = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("#", "//")):
+            continue
+        parts = re.split(r"&&|\|\||;", line)
+        kept.append(" && ".join(p for p in parts if not _INSTALL.search(p)))
+    return "\n".join(kept)
 
 
 def matching(index: RepoIndex, pattern: re.Pattern[str]) -> list[tuple[Command, str]]:

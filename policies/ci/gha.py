@@ -58,14 +58,25 @@ def _split_uses(ref: str) -> tuple[str, str | None]:
             }
         },
     },
-    defaults={"exempt": ["actions/*"]},
+    # GitHub-owned actions are exempt like in zizmor's default policy; the SLSA generator must be
+    # called by tag (it verifies its own ref)
+    defaults={
+        "exempt": [
+            "actions/*",
+            "github/*",
+            "dependabot/*",
+            "slsa-framework/slsa-github-generator",
+        ]
+    },
 )
 def action_not_pinned(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does
     Reports `uses:` references (steps, composite-action steps and reusable-workflow calls) that
     are not pinned to a 40-character commit SHA. Local actions (`./…`) and
     `docker://image@sha256:…` pass; `docker://image:tag` fails. GitHub's own `actions/*` are
-    exempt by default (option `exempt`).
+    exempt by default, as are the other GitHub-owned `github/*` and `dependabot/*` (option
+    `exempt`; set it to `[]` to require SHAs everywhere), and `slsa-framework/slsa-github-generator`,
+    whose reusable workflows must be called by tag (they verify their own ref).
 
     ## Why is this bad
     Tags and branches are mutable: whoever controls the action's repository (or steals its
@@ -78,7 +89,7 @@ def action_not_pinned(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     - uses: tj-actions/changed-files@2f7c5bfce28377bc069a65ba478de0a74aa0ca32  # v44.5.5
     ```
     """
-    exempt = [str(p) for p in ctx.options.get("exempt", ["actions/*"])]
+    exempt = [str(p) for p in ctx.options.get("exempt", ())]
     seen: set[tuple[int, int]] = set()  # a step shared through a YAML alias is reported once
     for pipe in from_yaml(yf):
         for cmd in pipe.commands:

@@ -75,8 +75,9 @@ def action_not_pinned(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     are not pinned to a 40-character commit SHA. Local actions (`./…`) and
     `docker://image@sha256:…` pass; `docker://image:tag` fails. GitHub's own `actions/*` are
     exempt by default, as are the other GitHub-owned `github/*` and `dependabot/*` (option
-    `exempt`; set it to `[]` to require SHAs everywhere), and `slsa-framework/slsa-github-generator`,
-    whose reusable workflows must be called by tag (they verify their own ref).
+    `exempt`; set it to `[]` to require SHAs everywhere), and
+    `slsa-framework/slsa-github-generator`, whose reusable workflows must be called by tag (they
+    verify their own ref).
 
     ## Why is this bad
     Tags and branches are mutable: whoever controls the action's repository (or steals its

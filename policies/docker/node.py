@@ -15,8 +15,8 @@ from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Stage
 from linter.parsers.yaml import YamlFile
 from linter.policy import CheckContext, policy
-from linter.positions import item_loc, line_loc, value_loc
-from linter.services import K8sContainerRef, Service, services
+from linter.positions import item_loc, key_loc, line_loc, value_loc
+from linter.services import ComposeBuild, K8sContainerRef, Service, services
 from linter.source import SourceFile
 from policies.docker.common import (
     base_image,
@@ -238,6 +238,8 @@ def node_heap_exceeds_limit(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     `command`/`args`, else the Dockerfile's `CMD`/`ENTRYPOINT`, else `NODE_OPTIONS` from the
     container's `env`, else the Dockerfile's `ENV NODE_OPTIONS` — with its
     `resources.limits.memory`, and reports a heap above `max-ratio` (default 0.9) of the limit.
+    Compose services that build a Node image are checked the same way against `mem_limit` or
+    `deploy.resources.limits.memory` (their `command`/`entrypoint`/`environment` first).
     The finding points where the heap is set; the memory limit is a related location.
 
     ## Why is this bad
@@ -291,6 +293,94 @@ def node_heap_exceeds_limit(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
                 f"container `{view.name}` in {view.obj.label}; keep it under {ratio:.0%}.",
                 related=[mem_loc] if mem_loc else [],
             )
+        for cb in svc.compose:
+            cdf = next((d for d in node_dfs if d.source.path == cb.dockerfile), None)
+            if cdf is None or cdf.final_stage is None:
+                continue
+            found = _compose_limit_finding(ctx, index, svc, cdf, cdf.final_stage, cb, ratio)
+            if found is not None:
+                yield found
+
+
+_COMPOSE_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
+
+
+def compose_memory_bytes(value: object) -> float | None:
+    """A compose memory size (``512m``, ``1g``, ``1.5GB``, ``268435456``) in bytes."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    m = _COMPOSE_BYTES.match(value) if isinstance(value, str) else None
+    if m is None:
+        return None
+    power = "bkmg".index(m.group(2).lower() or "b")
+    return float(m.group(1)) * float(1024**power)
+
+
+def _compose_limit_finding(
+    ctx: CheckContext,
+    index: RepoIndex,
+    svc: Service,
+    df: DockerfileArtifact,
+    stage: Stage,
+    cb: ComposeBuild,
+    ratio: float,
+) -> Finding | None:
+    data = cb.data
+    holder: Any = data
+    key = "mem_limit"
+    deploy = data.get("deploy")
+    res = deploy.get("resources") if isinstance(deploy, dict) else None
+    limits = res.get("limits") if isinstance(res, dict) else None
+    if isinstance(limits, dict) and limits.get("memory") is not None:
+        holder, key = limits, "memory"
+    limit = compose_memory_bytes(holder.get(key))
+    src = next(
+        (y.source for y in index.artifacts(ArtifactKind.COMPOSE) if y.source.path == cb.path), None
+    )
+    if limit is None or limit <= 0 or src is None:
+        return None
+    logical = f"services.{cb.name}"
+    heap: Heap | None = None
+    for ck in ("command", "entrypoint"):
+        mib = heap_mib(_words(data.get(ck)))
+        if mib is not None:
+            heap = Heap(
+                mib,
+                f"`{ck}` of the compose service",
+                key_loc(src, data, ck, logical) or line_loc(src, 1),
+            )
+            break
+    if heap is None and "command" not in data and "entrypoint" not in data:
+        heap = image_command_heap(index, df, stage, _context(svc, df))
+    if heap is None:
+        env = data.get("environment")
+        value: Any = None
+        loc = None
+        if isinstance(env, dict) and "NODE_OPTIONS" in env:
+            value, loc = env.get("NODE_OPTIONS"), key_loc(src, env, "NODE_OPTIONS", logical)
+        elif isinstance(env, list):
+            for i, item in enumerate(env):
+                if isinstance(item, str) and item.startswith("NODE_OPTIONS="):
+                    value, loc = item, item_loc(src, env, i, logical)
+        mib = heap_mib(str(value)) if value is not None else None
+        if mib is not None:
+            heap = Heap(mib, "NODE_OPTIONS of the compose service", loc or line_loc(src, 1))
+    heap = heap or image_env_heap(df, stage)
+    if heap is None:
+        return None
+    limit_mib = limit / MIB
+    if heap.mib <= ratio * limit_mib:
+        return None
+    mem_loc = value_loc(src, holder, key, logical)
+    return ctx.finding(
+        heap.location,
+        f"Node heap `--max-old-space-size={heap.mib}` ({heap.where}) is "
+        f"{heap.mib / limit_mib:.0%} of the {holder.get(key)} memory limit of compose service "
+        f"`{cb.name}`; keep it under {ratio:.0%}.",
+        related=[mem_loc] if mem_loc else [],
+    )
 
 
 # -- Node version ------------------------------------------------------------------------------
@@ -402,7 +492,8 @@ def node_version_outdated(ctx: CheckContext, art: object) -> Iterator[Finding]:
     Reports Node.js versions below `min-major` (18) wherever a repo pins one: `FROM node:16…`
     (every stage, ARG defaults resolved, codenames such as `gallium` understood),
     `engines.node` in package.json (when the lowest version the range admits is too old:
-    `>=14` fails, `^18 || ^20` passes), `.nvmrc` and `.node-version`, and `node-version:`
+    `>=14` fails, `^18 || ^20` passes), `volta.node`, `.nvmrc` and `.node-version`, and
+    `node-version:`
     (including matrix lists) in GitHub Actions workflows.
 
     ## Why is this bad
@@ -454,6 +545,14 @@ def node_version_outdated(ctx: CheckContext, art: object) -> Iterator[Finding]:
                     yield ctx.finding(
                         loc or line_loc(src, doc.start_line),
                         f"engines.node `{spec}` admits Node {low}, below {floor} (end-of-life).",
+                    )
+                volta = data.get("volta") if isinstance(data, dict) else None
+                pin = volta.get("node") if isinstance(volta, dict) else None
+                if isinstance(pin, str) and old(major := major_of(pin)):
+                    loc = value_loc(src, volta, "node", "volta.node")
+                    yield ctx.finding(
+                        loc or line_loc(src, doc.start_line),
+                        f"volta.node pins Node {major} (`{pin}`), below {floor} (end-of-life).",
                     )
             elif src.kind == ArtifactKind.GHA_WORKFLOW:
                 for holder, key, value in _walk_node_versions(data):

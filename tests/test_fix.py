@@ -269,3 +269,13 @@ def test_write_skips_a_file_changed_since_the_scan(tmp_path: Path) -> None:
     (note,) = write([fx])
     assert note.message == "not fixed: it changed on disk since the scan"
     assert path.read_text() == "FROM a\nCMD other\n"
+
+
+def test_run_as_root_fix_leaves_an_explicit_user_alone() -> None:
+    text = (
+        "kind: Pod\nspec:\n  securityContext:\n    runAsUser: 0\n  containers:\n"
+        "  - name: a\n    image: x:1\n  - name: b\n    image: x:1\n"
+        "    securityContext:\n      runAsNonRoot: false\n"
+    )
+    assert fix_text(text, {"k8s-run-as-root": {4}}) == text
+    assert fix_text(text, {"k8s-run-as-root": None}) == text

@@ -36,6 +36,7 @@ class ContainerNode:
     last: int  # 1-based last line
     obj_first: int
     obj_last: int
+    pod: Any = None  # the pod spec (CommentedMap)
 
 
 def _pod_spec(doc: Any) -> Any:
@@ -72,6 +73,7 @@ def containers(docs: list[Doc]) -> Iterator[ContainerNode]:
                         last_line(c) + 1 + off,
                         obj_first,
                         obj_last,
+                        spec,
                     )
 
 
@@ -187,6 +189,17 @@ SECURITY_KEYS: Mapping[str, tuple[str, Any]] = {
     "k8s-run-as-root": ("runAsNonRoot", True),
 }
 CAPABILITIES_RULE = "k8s-capabilities-not-dropped"
+RUN_AS_ROOT = "k8s-run-as-root"
+
+
+def _sets_user(c: ContainerNode) -> bool:
+    """Whether the container or its pod already says who it runs as: then adding
+    ``runAsNonRoot: true`` could stop a pod with ``runAsUser: 0`` from starting."""
+    for holder in (c.data, c.pod):
+        sc = holder.get("securityContext") if isinstance(holder, dict) else None
+        if isinstance(sc, dict) and ("runAsUser" in sc or "runAsNonRoot" in sc):
+            return True
+    return False
 
 
 def fix_security_context(docs: list[Doc], lines: Collection[int] | None, rule_id: str) -> bool:
@@ -196,6 +209,8 @@ def fix_security_context(docs: list[Doc], lines: Collection[int] | None, rule_id
         sc = c.data.get("securityContext")
         if sc is not None and not isinstance(sc, dict):
             continue
+        if rule_id == RUN_AS_ROOT and _sets_user(c):
+            continue  # an explicit user (e.g. runAsUser: 0) is a decision for a person
         if rule_id in SECURITY_KEYS:
             key, value = SECURITY_KEYS[rule_id]
             if isinstance(sc, dict) and key in sc:

@@ -279,3 +279,21 @@ def test_run_as_root_fix_leaves_an_explicit_user_alone() -> None:
     )
     assert fix_text(text, {"k8s-run-as-root": {4}}) == text
     assert fix_text(text, {"k8s-run-as-root": None}) == text
+
+
+def test_block_scalar_ending_in_a_hash_line_stays_inside_the_scalar() -> None:
+    text = (
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          make\n"
+        "          # still the script\n"
+    )
+    fixed = fix_text(text, {"gha-permissions-too-broad": None})
+    assert fixed == "on: push\npermissions:\n  contents: read\n" + text.removeprefix("on: push\n")
+
+
+def test_new_key_goes_after_a_block_scalar_that_ends_the_document() -> None:
+    text = (
+        "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: x:1\n    args:\n    - |\n"
+        "      run\n      # part of the argument\n"
+    )
+    fixed = fix_text(text, {"k8s-writable-root-fs": None})
+    assert fixed == text + "    securityContext:\n      readOnlyRootFilesystem: true\n"

@@ -74,7 +74,13 @@ def _split(body: str) -> list[_Chunk]:
         while a < len(lines) and _is_trivia(lines[a]) and not _SEPARATOR.match(lines[a].rstrip()):
             a += 1
         b = len(lines)
-        while b > a and (_is_trivia(lines[b - 1]) or _SEPARATOR.match(lines[b - 1].rstrip())):
+        # trailing trivia: blank lines and comments at column 0 only (an indented `#` line may
+        # be the end of a block scalar)
+        while b > a and (
+            not lines[b - 1].strip()
+            or lines[b - 1].startswith("#")
+            or _SEPARATOR.match(lines[b - 1].rstrip())
+        ):
             b -= 1
         out.append(_Chunk("".join(lines[:a]), "".join(lines[a:b]), "".join(lines[b:])))
     return out

@@ -69,7 +69,7 @@ def test_full_scan_with_offline_db_opens_no_socket() -> None:
 def test_without_db_one_notification_and_no_socket() -> None:
     result = _scan(FAIL)
     assert _deps(result) == []
-    skipped = [n for n in result.notifications if n.code == "prodready-deps-vulnerable"]
+    skipped = [n for n in result.notifications if n.code == "prodready-rule-skipped"]
     assert len(skipped) == 1
     assert "--vuln-db PATH" in skipped[0].message and "--online" in skipped[0].message
 

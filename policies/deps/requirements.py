@@ -27,6 +27,8 @@ LOCKFILES = frozenset(
     {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "requirements.lock"}
 )
 _PYLOCK = re.compile(r"^pylock\.[\w-]+\.toml$|^pylock\.toml$")
+#: lock files with ``[[package]]`` tables of name + version
+TOML_LOCKS = frozenset({"uv.lock", "poetry.lock", "pdm.lock"})
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,11 @@ def _key_line(src: SourceFile, key: str) -> Location | None:
     return None
 
 
-def pylock(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
+_LOCAL_SOURCES = frozenset({"editable", "virtual", "directory", "path", "git", "url"})
+
+
+def pylock(src: SourceFile, notes: list[Notification], table: str = "packages") -> Iterator[Dep]:
+    """``pylock.toml`` (``[[packages]]``) or uv/poetry/pdm locks (``[[package]]``)."""
     try:
         data = tomllib.loads(src.text)
     except tomllib.TOMLDecodeError as exc:
@@ -168,8 +174,13 @@ def pylock(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
         )
         return
     after = 1
-    for pkg in data.get("packages") or ():
+    for pkg in data.get(table) or ():
         if not isinstance(pkg, dict):
+            continue
+        source = pkg.get("source")
+        if isinstance(source, dict) and _LOCAL_SOURCES & set(source):
+            continue  # the project itself or a local/VCS package: not on PyPI under that version
+        if pkg.get("directory") or pkg.get("vcs"):
             continue
         name, version = pkg.get("name"), pkg.get("version")
         if not isinstance(name, str):
@@ -246,7 +257,8 @@ def npm_lock(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
 def python_sources(index: RepoIndex) -> list[SourceFile]:
     out = index.sources_of({K.REQUIREMENTS, K.PYPROJECT})
     for f in index.all_found():
-        if _PYLOCK.match(posixpath.basename(f.path)):
+        base = posixpath.basename(f.path)
+        if _PYLOCK.match(base) or base in TOML_LOCKS:
             src = index.source(f)
             if src is not None:
                 out.append(src)
@@ -273,6 +285,8 @@ def deps_of(index: RepoIndex, src: SourceFile) -> list[Dep]:
             return list(pyproject(src, notes))
         if _PYLOCK.match(name):
             return list(pylock(src, notes))
+        if name in TOML_LOCKS:
+            return list(pylock(src, notes, "package"))
         if name in ("package-lock.json", "npm-shrinkwrap.json"):
             return list(npm_lock(src, notes))
         return []
@@ -280,11 +294,20 @@ def deps_of(index: RepoIndex, src: SourceFile) -> list[Dep]:
     return index.memo(("deps-of", src.path), build)
 
 
+def names_in(index: RepoIndex, directory: str) -> frozenset[str]:
+    """File names directly in ``directory`` (display path), from one memoised listing."""
+
+    def build() -> dict[str, frozenset[str]]:
+        listing: dict[str, set[str]] = {}
+        for f in index.all_found():
+            listing.setdefault(posixpath.dirname(f.path), set()).add(posixpath.basename(f.path))
+        return {d: frozenset(n) for d, n in listing.items()}
+
+    return index.memo(("deps-dir-listing",), build).get(directory, frozenset())
+
+
 def has_lockfile(index: RepoIndex, directory: str) -> bool:
-    for f in index.all_found():
-        if posixpath.dirname(f.path) != directory:
-            continue
-        base = posixpath.basename(f.path)
+    for base in names_in(index, directory):
         if base in LOCKFILES or _PYLOCK.match(base):
             return True
         if base.startswith("requirements") and base.endswith(".txt"):

@@ -22,6 +22,10 @@ SKIP_HINT = (
 )
 
 
+#: notification code of "this rule could not run" (the checklist may show the item as unchecked)
+SKIPPED = "prodready-rule-skipped"
+
+
 class _Backend:
     """The vulnerability source of this scan, chosen once (memoised in the index)."""
 
@@ -32,11 +36,12 @@ class _Backend:
 
 
 def _note(
-    index: RepoIndex, message: str, level: NotificationLevel, path: str | None = None
+    index: RepoIndex,
+    message: str,
+    level: NotificationLevel,
+    code: str = "prodready-deps-vulnerable",
 ) -> None:
-    index.notifications.append(
-        Notification(message, level=level, path=path, code="prodready-deps-vulnerable")
-    )
+    index.notifications.append(Notification(message, level=level, code=code))
 
 
 def backend(index: RepoIndex) -> _Backend:
@@ -46,7 +51,7 @@ def backend(index: RepoIndex) -> _Backend:
             try:
                 db = load_database(cfg.vuln_db)
             except OsvDatabaseError as exc:
-                _note(index, f"deps-vulnerable skipped: {exc}", NotificationLevel.ERROR)
+                _note(index, f"deps-vulnerable skipped: {exc}", NotificationLevel.ERROR, SKIPPED)
                 return _Backend(None, None, "")
             if db.problems:
                 _note(
@@ -112,7 +117,7 @@ def _python_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Itera
             if not skipped_note and be.mode == "":
                 skipped_note = True
                 if not index.config.vuln_db:
-                    _note(index, SKIP_HINT, NotificationLevel.WARNING)
+                    _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
             continue
         for dep in deps:
             try:
@@ -159,7 +164,7 @@ def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator
                 NotificationLevel.NOTE,
             )
         elif not index.config.vuln_db:
-            _note(index, SKIP_HINT, NotificationLevel.WARNING)
+            _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
         return
     for src in locks:
         for dep in deps_of(index, src):
@@ -191,7 +196,8 @@ def deps_vulnerable(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Checks every dependency pinned to an exact version — `requirements*.txt` (`name==1.2.3`),
     `pyproject.toml` (PEP 621 dependencies and optional dependencies, dependency groups, Poetry
-    tables), `pylock.toml`, and npm `package-lock.json` — against OSV advisories, through
+    tables), `pylock.toml`, `uv.lock`, `poetry.lock`, `pdm.lock` (registry packages only), and
+    npm `package-lock.json` — against OSV advisories, through
     pip-audit's vulnerability-service interface. Reported at the line that pins the version,
     with the advisory ids (and CVE aliases) and the fixed versions.
 

@@ -76,6 +76,12 @@ def _write(root: Path) -> None:
     (root / ".env").write_text(f"SESSION_SECRET={DOTENV_SECRET}\n")
 
 
+def _render(fmt: str, result: ScanResult) -> str:
+    if fmt in ("text", "json"):
+        return render(fmt, result, include_suppressed=True)
+    return render(fmt, result)
+
+
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
     root = tmp_path_factory.mktemp("redact")
@@ -97,8 +103,7 @@ def test_every_planted_value_is_found(result: ScanResult) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_planted_value_in_any_format(result: ScanResult, fmt: str) -> None:
-    kw: dict[str, object] = {"include_suppressed": True} if fmt in ("text", "json") else {}
-    out = render(fmt, result, **kw)
+    out = _render(fmt, result)
     assert "secret-hardcoded" in out
     for value in PLANTED:
         assert value not in out, f"{fmt} output leaks {mask(value)}"
@@ -108,8 +113,7 @@ def test_no_planted_value_in_any_format(result: ScanResult, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_snippets_show_the_mask(result: ScanResult, fmt: str) -> None:
-    kw: dict[str, object] = {"include_suppressed": True} if fmt in ("text", "json") else {}
-    out = render(fmt, result, **kw)
+    out = _render(fmt, result)
     assert mask(STRIPE) in out
     assert mask(DB_PASSWORD) in out
 

@@ -100,10 +100,16 @@ def validator_for(schema_dir: str, kind: str, api_version: str) -> Any:
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
+def _plain_key(key: Any) -> str:
+    if hasattr(key, "keys"):  # `{{ x }}` read as a flow mapping used as a key (CommentedKeyMap)
+        return "{" + ",".join(str(k) for k in key.keys()) + "}"
+    return str(key)
+
+
 def to_plain(value: Any) -> Any:
     """ruamel nodes → plain JSON values (dates as the strings Kubernetes would receive)."""
     if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {_plain_key(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_plain(v) for v in value]
     if isinstance(value, bool) or value is None:
@@ -125,6 +131,23 @@ class SchemaProblem:
     key: str | int | None  # the offending key / index (None: the object itself)
     message: str
     at_key: bool  # point at the key (unknown field, missing field) rather than its value
+    kind: str = "other"  # "unknown-field", "required", "type" or "other"
+
+
+def templated(value: Any) -> bool:
+    """A placeholder for envsubst / Helm / Jinja (``${X}``, ``{{ x }}`` → a flow mapping)."""
+    if isinstance(value, str):
+        return "${" in value or "{{" in value or "$(" in value
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return str(key).startswith("{") or key in (None, "None")
+    return False
+
+
+#: strategic-merge-patch directives: legal in kustomize patches, unknown to the schema
+PATCH_DIRECTIVES = frozenset(
+    {"$patch", "$setElementOrder", "$retainKeys", "$deleteFromPrimitiveList"}
+)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -169,7 +192,7 @@ def problems(validator: Any, data: Any, limit: int = 20) -> Iterator[SchemaProbl
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             props = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
             for key in err.instance:
-                if key in props:
+                if key in props or str(key).split("/", 1)[0] in PATCH_DIRECTIVES:
                     continue
                 lower = {p.lower(): p for p in props}
                 hint = lower.get(str(key).lower())
@@ -179,16 +202,22 @@ def problems(validator: Any, data: Any, limit: int = 20) -> Iterator[SchemaProbl
                 where = _dotted(path)
                 msg = f"Unknown field `{key}` in `{where}`"
                 msg += f" (did you mean `{hint}`?)." if hint else "."
-                found.append(SchemaProblem(path, key, msg, True))
+                found.append(SchemaProblem(path, key, msg, True, "unknown-field"))
         elif err.validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", err.message)
             what = f"`{missing[0]}`" if missing else "a required field"
             found.append(
                 SchemaProblem(
-                    path[:-1], path[-1] if path else None, f"`{_dotted(path)}` misses {what}.", True
+                    path[:-1],
+                    path[-1] if path else None,
+                    f"`{_dotted(path)}` misses {what}.",
+                    True,
+                    "required",
                 )
             )
         else:
+            if templated(err.instance):
+                continue
             where = _dotted(path)
             if err.validator == "type":
                 msg = f"`{where}` must be {_expected(err.schema)}, not {_type_name(err.instance)}."
@@ -200,7 +229,9 @@ def problems(validator: Any, data: Any, limit: int = 20) -> Iterator[SchemaProbl
                 msg = f"`{where}` has an invalid type ({_type_name(err.instance)})."
             else:
                 msg = f"`{where}` fails the schema's `{err.validator}` rule."
-            found.append(SchemaProblem(path[:-1], path[-1] if path else None, msg, False))
+            found.append(
+                SchemaProblem(path[:-1], path[-1] if path else None, msg, False, str(err.validator))
+            )
         for prob in found:
             ident = (prob.path, prob.key)
             if ident in seen:

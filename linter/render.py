@@ -104,6 +104,8 @@ def run_renderer(argv: Sequence[str], cwd: str, timeout: float | None = None) ->
     err = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
         last = err.splitlines()[-1] if err else f"exit status {proc.returncode}"
+        # klog prefix of kubectl: E1122 20:16:52.679147  633 run.go:72] "command failed" err=…
+        last = re.sub(r'^[EWIF]\d{4} [\d:.]+\s+\d+ \S+\] (?:"command failed" )?', "", last)
         return "", last[:300]
     if len(proc.stdout) > MAX_OUTPUT:
         return "", f"output is over {MAX_OUTPUT:,} bytes"
@@ -238,11 +240,42 @@ def _render_kustomization(index: RepoIndex, path: str, out: Rendered, argv0: lis
 def _leaf_kustomizations(index: RepoIndex) -> list[str]:
     files = _kustomization_files(index)
     used: set[str] = set()
+    components: set[str] = set()
     for path in files:
-        for ref in _refs(_load_kustomization(index, path)):
+        kust = _load_kustomization(index, path)
+        if kust.get("kind") == "Component":
+            components.add(path)
+        for ref in _refs(kust):
             base = posixpath.normpath(_join(posixpath.dirname(path), ref))
             used.add(base)
-    return [p for p in files if posixpath.dirname(p) not in used]
+    return [p for p in files if posixpath.dirname(p) not in used and p not in components]
+
+
+PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
+
+
+def kustomize_inputs(index: RepoIndex) -> frozenset[str]:
+    """Display paths of the files kustomizations use as resources or patches (partial objects)."""
+
+    def build() -> frozenset[str]:
+        out: set[str] = set()
+        for path in _kustomization_files(index):
+            kust = _load_kustomization(index, path)
+            entries: list[str] = _refs(kust)
+            for key in PATCH_KEYS:
+                value = kust.get(key)
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, str):
+                            entries.append(item)
+                        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+                            entries.append(item["path"])
+            for entry in entries:
+                if "\n" not in entry and not _REMOTE.search(entry):
+                    out.add(posixpath.normpath(_join(posixpath.dirname(path), entry)))
+        return frozenset(out)
+
+    return index.memo(("kustomize-inputs",), build)
 
 
 def _kustomize_cmd() -> list[str] | None:

@@ -18,6 +18,7 @@ from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.parsers.k8s import K8sManifest, K8sObject
 from linter.policy import CheckContext, policy
 from linter.positions import item_loc, key_loc, value_loc
+from linter.render import kustomize_inputs
 
 SECTION = "Infrastructure"
 VERSION_OPTION = {
@@ -85,7 +86,10 @@ def schema_invalid(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding
     mode: unknown fields are errors). Each problem is reported at its key: an unknown field
     such as `livenessprobe:` or `resource:` (with a "did you mean" hint), a value of the wrong
     type, a missing required field. Custom resources, unknown kinds and API versions removed
-    from the target version (see `k8s-removed-api`) are skipped.
+    from the target version (see `k8s-removed-api`) are skipped, and so are placeholder values
+    (`${PORT}`, `{{ .port }}`), strategic-merge directives (`$patch`) and missing required
+    fields in files a `kustomization.yaml` uses as a resource or patch (kustomize completes
+    them).
 
     ## Why is this bad
     `kubectl apply` rejects the manifest at deploy time — or, with client-side validation off,
@@ -108,6 +112,8 @@ def schema_invalid(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding
     schema_dir = schema_dir_for(version)
     if schema_dir is None or target is None:
         return
+    # kustomize resources and patches are partial: kustomize adds selectors and merges patches
+    partial = manifest.source.path in kustomize_inputs(ctx.index)
     for obj in manifest.objects:
         if removed_api(obj.api_version, obj.kind, target) is not None:
             continue
@@ -115,6 +121,8 @@ def schema_invalid(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding
         if validator is None:
             continue
         for prob in problems(validator, to_plain(obj.data)):
+            if partial and prob.kind == "required":
+                continue
             loc = _locate(obj, prob.path, prob.key, prob.at_key)
             yield ctx.finding(loc, f"{obj.label}: {prob.message}")
 

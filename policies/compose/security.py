@@ -187,8 +187,9 @@ def redis_no_password(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             svc.value_loc("image"),
-            f"Redis service `{svc.name}` runs without a password: no `--requirepass` or ACL "
-            "file, no REDIS_PASSWORD, no `requirepass` in a mounted redis.conf.",
+            f"Redis service `{svc.name}` accepts clients without authentication: no "
+            "`--requirepass` or ACL file, no REDIS_PASSWORD, no `requirepass` in a mounted "
+            "redis.conf.",
         )
 
 

@@ -55,6 +55,9 @@ PREFILTER_LITERALS = (
     "DELETE",
     "logger",
     "logging",
+    "CORS",
+    "SESSION_",
+    "Access-Control",
 )
 
 

@@ -202,9 +202,25 @@ def test_crlf_and_multi_document_streams_are_kept() -> None:
 
 
 def test_a_file_that_would_be_reformatted_is_refused() -> None:
-    text = "kind: Pod\nspec:\n  containers:\n  - name:   a\n    image:   x:1\n"
+    # ruamel joins a plain scalar continued on the next line: not line-aligned, so refused
+    text = (
+        "kind: Pod\nmetadata:\n  annotations:\n    note: a long\n      plain scalar\n"
+        "spec:\n  containers:\n  - name: a\n    image: x:1\n"
+    )
     with pytest.raises(FixError, match="without reformatting"):
         fix_text(text, {"k8s-writable-root-fs": None})
+
+
+def test_lines_ruamel_would_reformat_keep_their_bytes() -> None:
+    # ruamel writes `[{port: 80}]` as `[port: 80]` and drops the extra blanks: the edit is
+    # applied as a line diff, so those lines stay as written
+    text = (
+        "kind: Pod\nspec:\n  containers:\n  - name:   a\n    image: x:1\n"
+        "    ports: [{containerPort: 80}]\n"
+    )
+    fixed = fix_text(text, {"k8s-writable-root-fs": None})
+    assert fixed == text + "    securityContext:\n      readOnlyRootFilesystem: true\n"
+    assert fix_text(fixed, {"k8s-writable-root-fs": None}) == fixed
 
 
 def test_refused_file_is_a_notification_not_a_traceback(
@@ -212,8 +228,8 @@ def test_refused_file_is_a_notification_not_a_traceback(
 ) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pod.yaml").write_text(
-        "apiVersion: v1\nkind:   Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
-        "  - name: app\n    image: a:1.0.0\n"
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    note: a long\n"
+        "      plain scalar\nspec:\n  containers:\n  - name: app\n    image: a:1.0.0\n"
     )
     before = (tmp_path / "pod.yaml").read_text()
     assert main(["fix", "--select", "k8s-writable-root-fs", str(tmp_path)]) == 0
@@ -297,3 +313,38 @@ def test_new_key_goes_after_a_block_scalar_that_ends_the_document() -> None:
     )
     fixed = fix_text(text, {"k8s-writable-root-fs": None})
     assert fixed == text + "    securityContext:\n      readOnlyRootFilesystem: true\n"
+
+
+K8S_RULES = (
+    "k8s-missing-resource-limits",
+    "k8s-missing-resource-requests",
+    "k8s-writable-root-fs",
+    "k8s-privilege-escalation",
+    "k8s-run-as-root",
+    "k8s-capabilities-not-dropped",
+)
+POLICY_YAML = sorted(
+    p
+    for p in (FIXTURES / "policies").glob("k8s-*/*/**/*")
+    if p.is_file() and p.suffix in (".yaml", ".yml")
+)
+
+
+@pytest.mark.parametrize("path", POLICY_YAML, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_k8s_fixture_is_fixed_safely_or_refused(path: Path) -> None:
+    text = path.read_text()
+    rules: dict[str, set[int] | None] = dict.fromkeys(K8S_RULES)
+    try:
+        fixed = fix_text(text, rules)
+    except FixError:
+        return  # refusing is safe
+    safe = YAML(typ="safe", pure=True)
+    try:
+        before_docs = [d for d in safe.load_all(text) if d is not None]
+    except Exception:
+        return  # invalid YAML fixtures (parse-error tests) are refused or left alone
+    after_docs = [d for d in safe.load_all(fixed) if d is not None]
+    assert len(after_docs) == len(before_docs)
+    assert fix_text(fixed, rules) == fixed
+    for comment in _comments(text):
+        assert comment in fixed

@@ -1,13 +1,16 @@
 """ruamel.yaml round trip that keeps a file's comments and formatting, or refuses.
 
-The indentation style is detected by trying the usual layouts until one reproduces the file
-byte for byte; a file no layout reproduces is not rewritten (:class:`FixError`), so a fix never
-reformats lines it did not mean to touch.
+The indentation style is detected by trying the usual layouts until one reproduces the file.
+When ruamel reproduces every line but a few (it writes ``[{a: 1}]`` as ``[a: 1]``), the edit is
+applied as a line diff onto the original text, so untouched lines keep their bytes, and the
+result must load to the same data as ruamel's own output. Anything else is refused
+(:class:`FixError`): a fix never reformats lines it did not mean to touch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import re
 import warnings
@@ -58,6 +61,7 @@ class _Chunk:
     tail: str
     yaml: YAML | None = None
     data: Any = None
+    before: str = ""  # ruamel's dump of the unmodified document (== core, or line-aligned)
 
 
 def _split(body: str) -> list[_Chunk]:
@@ -87,18 +91,65 @@ def _split(body: str) -> list[_Chunk]:
 
 
 def _load(chunk: _Chunk) -> None:
+    core_lines = chunk.core.splitlines(keepends=True)
+    best: tuple[int, YAML, Any, str] | None = None
     for layout in LAYOUTS:
         y = _yaml(layout)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 data = y.load(chunk.core)
-                if _dump(y, data) == chunk.core:
-                    chunk.yaml, chunk.data = y, data
-                    return
+                dumped = _dump(y, data)
         except (YAMLError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             raise FixError(f"YAML does not load ({type(exc).__name__}); fix by hand") from None
-    raise FixError("ruamel.yaml cannot rewrite this file without reformatting it; fix by hand")
+        if dumped == chunk.core:
+            chunk.yaml, chunk.data, chunk.before = y, data, dumped
+            return
+        lines = dumped.splitlines(keepends=True)
+        if len(lines) == len(core_lines):
+            differ = sum(1 for a, b in zip(lines, core_lines, strict=True) if a != b)
+            if best is None or differ < best[0]:
+                best = (differ, y, data, dumped)
+    if best is None:
+        raise FixError("ruamel.yaml cannot rewrite this file without reformatting it; fix by hand")
+    _, chunk.yaml, chunk.data, chunk.before = best
+
+
+def _merge(original: str, before: str, after: str) -> str:
+    """Apply the line diff ``before`` → ``after`` to ``original`` (line-aligned with
+    ``before``): unchanged lines come from ``original``, changed ones from ``after``."""
+    o = original.splitlines(keepends=True)
+    b = before.splitlines(keepends=True)
+    a = after.splitlines(keepends=True)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, b, a, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(o[i1:i2] if tag == "equal" else a[j1:j2])
+    return "".join(out)
+
+
+def _same_data(left: str, right: str) -> bool:
+    safe = YAML(typ="safe", pure=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(safe.load(left) == safe.load(right))
+    except (YAMLError, ValueError, TypeError, AttributeError, RecursionError):
+        return False
+
+
+def _emit(chunk: _Chunk) -> str:
+    if chunk.yaml is None:
+        return chunk.core
+    after = _dump(chunk.yaml, chunk.data)
+    if after == chunk.before:
+        return chunk.core
+    if chunk.before == chunk.core:
+        return after
+    merged = _merge(chunk.core, chunk.before, after)
+    if not _same_data(merged, after):
+        raise FixError("ruamel.yaml cannot rewrite this file without reformatting it; fix by hand")
+    return merged
 
 
 class Doc(NamedTuple):
@@ -132,9 +183,7 @@ def rewrite(text: str, mutate: Callable[[list[Doc]], bool]) -> str:
         offset += c.core.count("\n") + c.tail.count("\n")
     if not mutate(docs):
         return text
-    out = "".join(
-        c.head + (_dump(c.yaml, c.data) if c.yaml is not None else c.core) + c.tail for c in chunks
-    )
+    out = "".join(c.head + _emit(c) + c.tail for c in chunks)
     return out.replace("\n", "\r\n") if crlf else out
 
 

@@ -173,3 +173,20 @@ def test_node_versions() -> None:
     assert range_min_major("12 - 16") == 12
     assert range_min_major("<16") == 0
     assert range_min_major("*") is None
+
+
+def test_build_context_outside_the_scan_is_not_judged(tmp_path: Path) -> None:
+    deploy = tmp_path / "repo" / "deploy"
+    deploy.mkdir(parents=True)
+    (deploy / "Dockerfile").write_text("FROM node:20.11-slim\n")
+    (deploy / "compose.yaml").write_text(
+        "services:\n  a:\n    build:\n      context: ../..\n"
+        "      dockerfile: repo/deploy/Dockerfile\n"
+    )
+    rule = "docker-missing-dockerignore"
+    # scanning repo/ from its parent: the context (the parent) is outside the scan
+    assert triples(run_scan(["repo"], cwd=tmp_path, select=[rule])) == []
+    # scanning the parent: the context is the scan root, which has no .dockerignore
+    assert triples(run_scan(["."], cwd=tmp_path, select=[rule])) == [
+        f"repo/deploy/Dockerfile:1:1 {rule}"
+    ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterator
 
 import pathspec
 
+from linter.discover import display_path
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
@@ -22,6 +24,13 @@ MUST_EXCLUDE = (
 
 def _join(directory: str, name: str) -> str:
     return posixpath.join(directory, name) if directory else name
+
+
+def _inside_scan(index: RepoIndex, path: str) -> bool:
+    root = display_path(os.path.abspath(index.root), index.base)
+    if root in (".", ""):
+        return not (path == ".." or path.startswith("../"))
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def dockerignore_spec(text: str) -> pathspec.GitIgnoreSpec:
@@ -86,6 +95,8 @@ def missing_dockerignore(ctx: CheckContext, index: RepoIndex) -> Iterator[Findin
     for svc in services(index):
         for df in svc.dockerfiles:
             context = svc.context_of(df.source.path)
+            if not _inside_scan(index, context):
+                continue  # the context is outside the scan: its .dockerignore is not visible
             specific = df.source.path + ".dockerignore"
             path = specific if index.read_text(specific) is not None else None
             if path is None:

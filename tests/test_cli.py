@@ -386,3 +386,20 @@ def test_action_scan_and_summary_scripts_produce_valid_output(tmp_path: Path) ->
     ]
     summary_md = (tmp_path / "summary.md").read_text()
     assert summary_md.startswith("## prodready\n\n**2 problems**: 1 high, 1 medium\n")
+
+
+def test_progress_bar_is_wired_to_the_scan(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linter.adopt
+
+    monkeypatch.setattr(linter.adopt, "wanted", lambda: True)
+    monkeypatch.setattr(linter.adopt, "ProgressBar", lambda: ProgressBar(delay=0, width=4, every=0))
+    (repo / "b").mkdir()
+    (repo / "b" / "Dockerfile").write_text(SHELL_CMD)
+    assert main(["check", "--select", RULE, "."]) == 1
+    err = capsys.readouterr().err
+    assert err == ("\rprodready: [----] 0/2 files\rprodready: [##--] 1/2 files\r\x1b[K")
+    # --quiet never draws it
+    assert main(["check", "--select", RULE, "--quiet", "."]) == 1
+    assert capsys.readouterr().err == ""

@@ -54,6 +54,9 @@ COVERAGE_SECTIONS = {
     "setup.cfg": {"coverage:report"},
     "tox.ini": {"coverage:report"},
 }
+TASK_FILES = frozenset(
+    {"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "noxfile.py", "package.json"}
+)
 PY_FILES = frozenset({"pyproject.toml", ".coveragerc", "setup.cfg", "tox.ini", "pytest.ini"})
 JS_CONFIG = re.compile(
     r"^(package\.json|jest\.config\.[cm]?[jt]s(on)?|vite(st)?\.config\.[cm]?[jt]s|"
@@ -147,18 +150,45 @@ def _js_file(src: SourceFile) -> Iterator[Threshold]:
             yield Threshold(None, _loc(src, number, anchor.start(1), len(anchor.group(1))), tool)
 
 
+def _command_lines(src: SourceFile) -> Iterator[Threshold]:
+    """Coverage flags in task-runner files (Makefile recipes, package.json scripts, …)."""
+    for number, line in enumerate(src.lines, start=1):
+        if line.lstrip().startswith("#") or "interrogate" in line:
+            continue
+        for tool, pat in _CMD_PATTERNS:
+            for m in pat.finditer(line):
+                flag = m.group(0).split()[0].split("=")[0]
+                yield Threshold(_num(m.group(1)), _loc(src, number, m.start(), len(flag)), tool)
+        cm = _CHECK_COVERAGE.search(line)
+        if cm:
+            lm = _LINES_FLAG.search(line)
+            value = _num(lm.group(1)) if lm else NYC_DEFAULT_LINES
+            yield Threshold(value, _loc(src, number, cm.start(), 16), "nyc/c8")
+        jm = _JEST_FLAG.search(line)
+        if jm:
+            metrics = [float(v) for _, v in _METRIC.findall(line[jm.end() :])]
+            lowest = min(metrics) if metrics else None
+            yield Threshold(lowest, _loc(src, number, jm.start(), 19), "jest")
+
+
 def from_files(index: RepoIndex) -> Iterator[Threshold]:
     for f in index.all_found():
         name = posixpath.basename(f.path)
         is_py = name in PY_FILES
-        if not is_py and not JS_CONFIG.match(name):
+        is_runner = name in TASK_FILES
+        if not is_py and not is_runner and not JS_CONFIG.match(name):
             continue
         src = index.source(f)
         if src is None:
             continue
         if is_py:
             yield from _python_file(src, name)
-        elif name != "package.json" or re.search(r"coverageThreshold|check-coverage", src.text):
+        if is_runner:
+            yield from _command_lines(src)
+        if JS_CONFIG.match(name) and (
+            name != "package.json"
+            or re.search(r"coverageThreshold\b\s*\"?\s*:|check-coverage", src.text)
+        ):
             yield from _js_file(src)
 
 

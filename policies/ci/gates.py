@@ -4,6 +4,7 @@ composite actions, GitLab CI with its local includes, and the text of other CI s
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Iterator
@@ -94,11 +95,95 @@ def _strip_comments(text: str) -> str:
     return "\n".join(kept)
 
 
+_MAKE_CALL = re.compile(r"\bmake\s+([^;&|\n]*)")
+_SCRIPT_CALL = re.compile(r"\b(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)")
+_MAKE_RULE = re.compile(r"^([\w.-]+(?:\s+[\w.-]+)*)\s*::?(?!=)\s*([^#;]*)")
+
+
+def _make_targets(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """target → (prerequisites, recipe lines) of a Makefile."""
+    rules: dict[str, tuple[list[str], list[str]]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("\t"):
+            for t in current:
+                rules[t][1].append(line.strip())
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _MAKE_RULE.match(line)
+        if m and "=" not in m.group(1):
+            current = m.group(1).split()
+            for t in current:
+                rules.setdefault(t, ([], []))[0].extend(m.group(2).split())
+        else:
+            current = []
+    return rules
+
+
+def _root_file(index: RepoIndex, name: str) -> str | None:
+    base = root_display(index)
+    return index.read_text(posixpath.join(base, name) if base else name)
+
+
+def _expansions(index: RepoIndex) -> tuple[dict[str, tuple[list[str], list[str]]], dict[str, str]]:
+    def build() -> tuple[dict[str, tuple[list[str], list[str]]], dict[str, str]]:
+        make = _root_file(index, "Makefile")
+        rules = _make_targets(make) if make else {}
+        scripts: dict[str, str] = {}
+        pkg = _root_file(index, "package.json")
+        if pkg:
+            try:
+                data = json.loads(pkg)
+            except ValueError:
+                data = None
+            raw = data.get("scripts") if isinstance(data, dict) else None
+            if isinstance(raw, dict):
+                scripts = {str(k): str(v) for k, v in raw.items() if isinstance(v, str)}
+        return rules, scripts
+
+    return index.memo(("ci-gate-expansions",), build)
+
+
+def expanded_text(index: RepoIndex, text: str) -> str:
+    """A command's text plus what it runs through the root Makefile targets and package.json
+    scripts it calls (two levels deep)."""
+    rules, scripts = _expansions(index)
+    if not rules and not scripts:
+        return text
+    parts = [text]
+    frontier = [text]
+    for _ in range(2):
+        nxt: list[str] = []
+        for chunk in frontier:
+            for m in _MAKE_CALL.finditer(chunk):
+                for target in m.group(1).split():
+                    if target.startswith("-") or "=" in target or target not in rules:
+                        continue
+                    prereqs, recipe = rules[target]
+                    body = "\n".join(recipe)
+                    for pre in prereqs:
+                        if pre in rules:
+                            body += "\n" + "\n".join(rules[pre][1])
+                    nxt.append(body)
+            for m in _SCRIPT_CALL.finditer(chunk):
+                name = "test" if m.group(1) == "t" else m.group(1)
+                if name in scripts:
+                    nxt.append(scripts[name])
+        parts.extend(nxt)
+        frontier = nxt
+    return "\n".join(parts)
+
+
 def matching(index: RepoIndex, pattern: re.Pattern[str]) -> list[tuple[Command, str]]:
-    """(command, matched text) for each command whose text matches ``pattern``."""
+    """(command, matched text) for each command whose text, or what it runs through a root
+    Makefile target or package.json script, matches ``pattern``."""
     out = []
     for cmd in all_commands(index):
-        m = pattern.search(_strip_comments(cmd.search_text()))
+        text = _strip_comments(cmd.search_text())
+        if cmd.kind != "text":
+            text = _strip_comments(expanded_text(index, text))
+        m = pattern.search(text)
         if m:
             out.append((cmd, m.group(0)))
     return out

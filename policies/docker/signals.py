@@ -33,7 +33,6 @@ SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 USER_WRAPPERS = frozenset({"gosu", "su-exec"})
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _EXEC_CMD = re.compile(r"^\s*exec\s+(?!\d*[<>])(?!-)(\S.*)$")
-_EXEC_ARGS = re.compile(r"""^["']?\$(?:@|\{@\})["']?$""")
 _TRAP_TERM = re.compile(r"\btrap\b.*\b(?:SIG)?(?:TERM|INT|15)\b")
 _WAIT = re.compile(r"(?:^|[;&|]\s*)wait\b", re.M)
 
@@ -212,11 +211,16 @@ def _script(script: Script, rest: list[str], resolve: Resolver, depth: int) -> P
         m = _EXEC_CMD.match(ln)
         if m is None:
             continue
-        words = split_shell(m.group(1))
-        if words and _EXEC_ARGS.match(m.group(1).split()[0]):
-            return analyze(rest, resolve, False, depth + 1) if rest else None
+        words: list[str] = []
+        hands_over = False
+        for word in split_shell(m.group(1)):
+            if word in ("$@", "${@}", "$*"):
+                words.extend(rest)  # `exec "$@"` / `exec gosu app "$@"`: CMD takes over
+                hands_over = True
+            else:
+                words.append(word)
         found = analyze(words, resolve, False, depth + 1)
-        if found is not None and found.script is None:
+        if found is not None and found.script is None and not hands_over:
             return Problem(found.what, found.why + f" (started by `{script.name}`)", script)
         return found
     body = "\n".join(lines)

@@ -212,5 +212,5 @@ def test_make_targets_and_npm_scripts_are_followed(tmp_path: Path) -> None:
     # the coverage gate is found in the Makefile recipe, below the minimum
     assert triples(result) == [
         ".gitlab-ci.yml:1:1 ci-no-load-test",
-        "Makefile:8:20 ci-no-coverage-threshold",
+        "Makefile:8:19 ci-no-coverage-threshold",
     ]

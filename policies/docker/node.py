@@ -492,9 +492,9 @@ def node_version_outdated(ctx: CheckContext, art: object) -> Iterator[Finding]:
     Reports Node.js versions below `min-major` (18) wherever a repo pins one: `FROM node:16…`
     (every stage, ARG defaults resolved, codenames such as `gallium` understood),
     `engines.node` in package.json (when the lowest version the range admits is too old:
-    `>=14` fails, `^18 || ^20` passes), `volta.node`, `.nvmrc` and `.node-version`, and
-    `node-version:`
-    (including matrix lists) in GitHub Actions workflows.
+    `>=14` fails, `^18 || ^20` passes), `volta.node`, `.nvmrc`, `.node-version`, asdf's
+    `.tool-versions`, and `node-version:` (including matrix lists) in GitHub Actions
+    workflows.
 
     ## Why is this bad
     Node 16 and older are end-of-life: no security fixes, and the ecosystem (npm packages,
@@ -570,6 +570,14 @@ def node_version_outdated(ctx: CheckContext, art: object) -> Iterator[Finding]:
                         f"Workflow uses Node {major} (`node-version: {text}`), below {floor} "
                         "(end-of-life).",
                     )
+    elif isinstance(art, SourceFile) and posixpath.basename(art.path) == ".tool-versions":
+        for n, line_text in enumerate(art.text.splitlines(), start=1):
+            words = line_text.split("#", 1)[0].split()
+            if len(words) >= 2 and words[0] == "nodejs" and old(major := major_of(words[1])):
+                yield ctx.finding(
+                    line_loc(art, n),
+                    f".tool-versions pins Node {major}, below {floor} (end-of-life).",
+                )
     elif isinstance(art, SourceFile) and posixpath.basename(art.path) in (
         ".nvmrc",
         ".node-version",

@@ -1,0 +1,185 @@
+"""The code index: extraction per language, routes, signals, reachability, prefilter, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linter.code import goextract, pyextract, tsextract
+from linter.code.facts import derive, route_serves
+from linter.code.index import code_index, passes_prefilter
+from linter.code.model import CodeFile, Route
+from linter.config import load as load_config
+from linter.index import RepoIndex
+from linter.model import ArtifactKind
+from linter.registry import load as load_registry
+
+
+def _index(root: Path) -> RepoIndex:
+    cfg = load_config(str(root), load_registry(), None)
+    return RepoIndex(str(root), str(root), cfg, frozenset(ArtifactKind))
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def _routes(f: CodeFile) -> list[tuple[str, str, int, int]]:
+    return [(r.method, r.path, r.loc.start_line, r.loc.start_col) for r in derive(f).routes]
+
+
+def test_js_routes_express_fastify_and_clients() -> None:
+    f = tsextract.extract(
+        "s.js",
+        "const app = express();\n"
+        "app.get('/healthz', (req, res) => res.send('ok'));\n"
+        "router.post('/users/:id', handler);\n"
+        "fastify.route({ method: 'GET', url: '/ready', handler });\n"
+        "app.use('/api', apiRouter);\n"
+        "axios.get('/remote', cb);\n"
+        "cache.get('/key', fallback);\n"
+        "app.listen(8080);\n",
+        "javascript",
+    )
+    assert _routes(f) == [
+        ("GET", "/healthz", 2, 1),
+        ("POST", "/users/:id", 3, 1),
+        ("GET", "/ready", 4, 1),
+        ("MOUNT", "/api", 5, 1),
+    ]
+    assert [c.callee for c in f.listens] == ["app.listen"]
+
+
+def test_nest_controller_prefix_joins_method_paths() -> None:
+    f = tsextract.extract(
+        "c.ts",
+        "@Controller('health')\nexport class H {\n"
+        "  @Get()\n  a() {}\n  @Get('live')\n  b() {}\n}\n",
+        "typescript",
+    )
+    assert _routes(f) == [("GET", "/health", 3, 4), ("GET", "/health/live", 5, 4)]
+
+
+def test_python_routes_flask_fastapi_django() -> None:
+    f = pyextract.extract(
+        "a.py",
+        "@app.get('/healthz')\ndef h(): ...\n"
+        "@bp.route('/ready', methods=['GET'])\ndef r(): ...\n"
+        "urlpatterns = [path('status/', view)]\n"
+        "asyncio.run(main())\n",
+    )
+    assert _routes(f) == [
+        ("GET", "/healthz", 1, 2),
+        ("ANY", "/ready", 3, 2),
+        ("DJANGO", "/status/", 5, 16),
+    ]
+    assert f.listens == []  # asyncio.run does not start a server
+
+
+def test_go_routes_and_signal_notify() -> None:
+    f = goextract.extract(
+        "m.go",
+        "package main\n"
+        'import "github.com/gin-gonic/gin"\n'
+        "func main() {\n"
+        "\tr := gin.Default()\n"
+        '\tr.GET("/healthz", h)\n'
+        '\tmux.HandleFunc("POST /items", h)\n'
+        "\tsignal.Notify(c, syscall.SIGTERM)\n"
+        '\tr.Run(":8080")\n'
+        "}\n",
+    )
+    derive(f)
+    assert [(r.method, r.path) for r in f.routes] == [("GET", "/healthz"), ("POST", "/items")]
+    assert [c.callee for c in f.signals] == ["signal.Notify"]
+    assert [c.callee for c in f.listens] == ["r.Run"]
+    assert f.main_guard
+
+
+def test_non_ascii_columns_are_characters() -> None:
+    f = pyextract.extract("a.py", "x = 'é'; requests.get(u, verify=False)\n")
+    kw = f.calls[0].kw("verify")
+    assert kw is not None
+    assert (kw.loc.start_line, kw.loc.start_col) == (1, 33)  # UTF-8 byte offset would be 34
+
+
+def test_route_matching() -> None:
+    def r(method: str, path: str) -> Route:
+        from linter.model import Location
+
+        return Route(method, path, Location("x", 1))
+
+    assert route_serves(r("GET", "/users/:id"), "/users/42")
+    assert route_serves(r("GET", "/items/{item_id}"), "/items/7?x=1")
+    assert route_serves(r("MOUNT", "/status"), "/status/live")
+    assert route_serves(r("GET", "/healthz"), "/api/healthz")  # router mounted under a prefix
+    assert not route_serves(r("GET", "/health"), "/healthz")
+    assert not route_serves(r("GET", "/"), "/healthz")
+
+
+def test_handler_in_imported_helper_is_reachable(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "svc/package.json": "{}",
+            "svc/server.js": "const x = require('./lib/shutdown');\napp.listen(1);\n",
+            "svc/lib/shutdown/index.js": "process.on('SIGTERM', () => {});\n",
+            "py/requirements.txt": "",
+            "py/pkg/__init__.py": "",
+            "py/pkg/main.py": "from .signals import install\napp.run(host='0.0.0.0')\n",
+            "py/pkg/signals.py": "import signal\nsignal.signal(signal.SIGTERM, h)\n",
+        },
+    )
+    ci = code_index(_index(tmp_path))
+    js = ci.service_of("svc/server.js")
+    assert js is not None and js.directory == "svc"
+    assert [f.path for f in js.closure("svc/server.js")] == [
+        "svc/lib/shutdown/index.js",
+        "svc/server.js",
+    ]
+    py = ci.service_of("py/pkg/main.py")
+    assert py is not None
+    assert [f.path for f in py.closure("py/pkg/main.py")] == ["py/pkg/main.py", "py/pkg/signals.py"]
+
+
+def test_prefilter_skips_files_without_any_relevant_literal(tmp_path: Path) -> None:
+    filler = (
+        "'use strict';\nfunction helper(a, b) {\n  return a + b;\n}\nmodule.exports = { helper };\n"
+    )
+    assert not passes_prefilter(filler)
+    _write(tmp_path, {"lib/mod.js": filler, "server.js": "app.listen(1);\n"})
+    ci = code_index(_index(tmp_path))
+    assert sorted(ci.files) == ["server.js"]
+    svc = ci.service_of("lib/mod.js")
+    assert svc is not None and "lib/mod.js" in svc.all_paths
+
+
+def test_syntax_error_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    _write(tmp_path, {"bad.py": "import os\ndef broken(:\n", "tests/test_x.py": "import os\n"})
+    idx = _index(tmp_path)
+    ci = code_index(idx)
+    assert ci.files == {}
+    notes = [(n.path, n.line, n.code) for n in idx.notifications]
+    assert notes == [("bad.py", 2, "prodready-parse-error")]
+
+
+def test_launchers_resolve_entry_points(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "api/Dockerfile": 'FROM node:20\nCMD ["node", "/app/dist/main.js"]\n',
+            "api/package.json": "{}",
+            "api/src/main.ts": "import { NestFactory } from '@nestjs/core';\n",
+            "web/Procfile": "web: gunicorn app.wsgi:application\n",
+            "web/app/wsgi.py": "import os\n",
+        },
+    )
+    ci = code_index(_index(tmp_path))
+    api = ci.service_of("api/src/main.ts")
+    web = ci.service_of("web/app/wsgi.py")
+    assert api is not None and web is not None
+    assert api.launched_files() == ["api/src/main.ts"]
+    assert web.launched_files() == ["web/app/wsgi.py"]
+    assert [la.server for la in web.launchers] == ["gunicorn"]

@@ -348,3 +348,23 @@ def test_every_k8s_fixture_is_fixed_safely_or_refused(path: Path) -> None:
     assert fix_text(fixed, rules) == fixed
     for comment in _comments(text):
         assert comment in fixed
+
+
+def test_plan_reads_files_a_cached_scan_did_not_load(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from linter.fix import plan
+    from linter.index import RepoIndex
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text("FROM a:1\nUSER app\nCMD run me\n")
+    result = run_scan(["."], cwd=tmp_path, select=["docker-shell-form-entrypoint"])
+    assert result.index is not None
+    fresh = RepoIndex(
+        result.index.root, result.index.base, result.config, result.index.wanted, None
+    )
+    fixes, notes = plan(replace(result, index=fresh))
+    assert notes == []
+    assert [(f.path, f.after) for f in fixes] == [
+        ("Dockerfile", 'FROM a:1\nUSER app\nCMD ["run", "me"]\n')
+    ]

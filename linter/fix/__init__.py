@@ -22,6 +22,7 @@ from linter.engine import ScanResult
 from linter.fix import docker, gha, k8s
 from linter.fix.yamlrt import Doc, FixError, rewrite
 from linter.model import ArtifactKind, Notification, NotificationLevel
+from linter.source import SourceFile
 
 __all__ = ["FIXERS", "FileFix", "FixError", "fix_text", "plan", "unified_diff", "write"]
 
@@ -150,12 +151,22 @@ def plan(
     """The fixes for a scan's active findings (nothing is written)."""
     index = result.index
     sources = {s.path: s for s in index.loaded_sources()} if index is not None else {}
+    found = {t.path: t for t in index.targets()} if index is not None else {}
+
+    def source_of(path: str) -> SourceFile | None:
+        # a cached scan may not have read the file: read it now (through the index)
+        if path not in sources and path in found and index is not None:
+            src = index.source(found[path])
+            if src is not None:
+                sources[path] = src
+        return sources.get(path)
+
     wanted: dict[str, dict[str, set[int]]] = {}
     for f in result.active:
         fixer = FIXERS.get(f.rule_id)
         if fixer is None:
             continue
-        src = sources.get(f.location.path)
+        src = source_of(f.location.path)
         if src is None or src.kind not in fixer.kinds:
             continue
         wanted.setdefault(f.location.path, {}).setdefault(f.rule_id, set()).add(

@@ -124,7 +124,7 @@ def test_handler_in_imported_helper_is_reachable(tmp_path: Path) -> None:
         tmp_path,
         {
             "svc/package.json": "{}",
-            "svc/server.js": "const x = require('./lib/shutdown');\napp.listen(1);\n",
+            "svc/server.js": "require('./lib/shutdown');\napp.listen(process.env.PORT);\n",
             "svc/lib/shutdown/index.js": "process.on('SIGTERM', () => {});\n",
             "py/requirements.txt": "",
             "py/pkg/__init__.py": "",
@@ -139,6 +139,8 @@ def test_handler_in_imported_helper_is_reachable(tmp_path: Path) -> None:
         "svc/lib/shutdown/index.js",
         "svc/server.js",
     ]
+    reads = [(p, r.name, r.line) for p, r in js.env_reads(_index(tmp_path))]
+    assert reads == [("svc/server.js", "PORT", 2)]
     py = ci.service_of("py/pkg/main.py")
     assert py is not None
     assert [f.path for f in py.closure("py/pkg/main.py")] == ["py/pkg/main.py", "py/pkg/signals.py"]

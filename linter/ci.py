@@ -94,7 +94,8 @@ class Command:
         """The exact span of ``fragment`` inside this command's text in the file (searched
         from the command's line on); the command's own location when it cannot be found."""
         seen = 0
-        last = self.source.line_count
+        # the command's own lines (a block scalar starts one line below its key), not the file
+        last = min(self.source.line_count, self.loc.start_line + self.text.count("\n") + 2)
         for number in range(self.loc.start_line, last + 1):
             line = self.source.line(number)
             start = 0
@@ -449,9 +450,12 @@ def all_commands(index: RepoIndex) -> list[Command]:
 
 
 def primary(index: RepoIndex) -> Pipeline | None:
-    """The pipeline a "missing gate" finding points at."""
-    pipes = pipelines(index)
-    return pipes[0] if pipes else None
+    """The pipeline a "missing gate" finding points at: a workflow, a root .gitlab-ci.yml or
+    another CI system's file (a composite action alone is not a pipeline)."""
+    for pipe in pipelines(index):
+        if pipe.kind != K.GHA_ACTION and not pipe.included_from:
+            return pipe
+    return None
 
 
 # -- attacker-controlled GitHub contexts --------------------------------------------------------

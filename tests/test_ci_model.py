@@ -214,3 +214,10 @@ def test_make_targets_and_npm_scripts_are_followed(tmp_path: Path) -> None:
         ".gitlab-ci.yml:1:1 ci-no-load-test",
         "Makefile:8:19 ci-no-coverage-threshold",
     ]
+
+
+def test_a_composite_action_alone_is_not_a_pipeline(tmp_path: Path) -> None:
+    action = "name: a\nruns:\n  using: composite\n  steps:\n    - run: pytest\n      shell: bash\n"
+    _write(tmp_path, {"README.md": "# x\n", "action.yml": action})
+    result = run_scan(["."], cwd=tmp_path, select=["ci"])
+    assert triples(result) == ["README.md:1:1 ci-missing-pipeline"]

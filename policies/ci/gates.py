@@ -229,7 +229,8 @@ def _pipeline_names(index: RepoIndex) -> str:
 def missing_pipeline(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports a repository with no CI configuration at all: no GitHub Actions workflow
-    (`.github/workflows/*.yml`), no `.gitlab-ci.yml`, and none of the other CI systems'
+    (`.github/workflows/*.yml`; a composite `action.yml` alone is not a pipeline), no
+    `.gitlab-ci.yml`, and none of the other CI systems'
     files (Jenkinsfile, `.circleci/config.yml`, `azure-pipelines.yml`,
     `bitbucket-pipelines.yml`, `.travis.yml`, `.drone.yml`, `cloudbuild.yaml`, …). The finding
     points at line 1 of the root README (or of the first project manifest when there is none).
@@ -242,7 +243,7 @@ def missing_pipeline(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     A repository holding only `README.md`, `app.py` and `Dockerfile` fails; adding
     `.github/workflows/ci.yml` makes it pass.
     """
-    if pipelines(index):
+    if primary(index) is not None:
         return
     loc = _repo_anchor(index)
     if loc is None:
@@ -341,7 +342,7 @@ def no_coverage_threshold(ctx: CheckContext, index: RepoIndex) -> Iterator[Findi
     - run: pytest --cov=app --cov-fail-under=85   # passes
     ```
     """
-    if not pipelines(index):
+    if primary(index) is None:
         return
     minimum = float(ctx.options.get("minimum", 80))
     found = thresholds(index)

@@ -29,6 +29,7 @@ LOCKFILES = frozenset(
 _PYLOCK = re.compile(r"^pylock\.[\w-]+\.toml$|^pylock\.toml$")
 #: lock files with ``[[package]]`` tables of name + version
 TOML_LOCKS = frozenset({"uv.lock", "poetry.lock", "pdm.lock"})
+_JSON_OBJECT_KEY = re.compile(r'^(\s*)"((?:[^"\\]|\\.)*)"\s*:\s*\{')
 
 
 @dataclass(frozen=True)
@@ -238,18 +239,22 @@ def npm_lock(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
                     walk(meta.get("dependencies"))
 
         walk(data.get("dependencies"))
+    # one pass over the text: where each `"key": {` object starts
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for number, line in enumerate(lines, start=1):
+        m = _JSON_OBJECT_KEY.match(line)
+        if m:
+            starts.setdefault(m.group(2), []).append((number, len(m.group(1))))
     used: set[int] = set()
     for key, name, version in found:
-        needle = json.dumps(key) + ":"
         loc = None
-        for number, line in enumerate(lines, start=1):
-            col = line.find(needle)
-            if col < 0 or number in used:
+        for number, col0 in starts.get(key, ()):
+            if number in used:
                 continue
             window = "\n".join(lines[number - 1 : number + 4])
             if f'"version": "{version}"' in window or '"version"' not in window:
                 used.add(number)
-                loc = Location(src.path, number, col + 1, number, col + 1 + len(needle) - 1)
+                loc = Location(src.path, number, col0 + 1, number, col0 + 3 + len(key))
                 break
         yield Dep(name, version, f"{name}@{version}", loc or Location(src.path, 1), "npm")
 

@@ -183,7 +183,7 @@ def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator
 
 @policy(
     id="deps-vulnerable",
-    kinds={K.REQUIREMENTS, K.PYPROJECT},
+    kinds={K.REQUIREMENTS, K.PYPROJECT, K.PACKAGE_JSON},
     severity=Severity.HIGH,
     summary="A pinned dependency has known vulnerabilities",
     fix="Upgrade the dependency to a fixed version (shown in the message) and re-lock.",

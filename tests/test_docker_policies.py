@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linter.output import render
 from linter.parsers.dockerfile import parse_dockerfile
@@ -19,6 +21,7 @@ from policies.docker.common import (
 )
 from policies.docker.context import not_excluded
 from policies.docker.node import major_of, range_min_major
+from policies.docker.signals import Script, analyze
 from tests.conftest import FIXTURES, run_scan, triples
 
 POLICIES = FIXTURES / "policies"
@@ -190,3 +193,45 @@ def test_build_context_outside_the_scan_is_not_judged(tmp_path: Path) -> None:
     assert triples(run_scan(["."], cwd=tmp_path, select=[rule])) == [
         f"repo/deploy/Dockerfile:1:1 {rule}"
     ]
+
+
+@given(st.text(max_size=200))
+def test_text_helpers_never_raise(text: str) -> None:
+    not_excluded(text)
+    range_min_major(text)
+    major_of(text)
+    substitute(text, {"A": "1"})
+    k8s_memory_bytes(text)
+    is_secret_name(text)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("FROMCDENTRYPIAS []\"'$\\{}:-=@/.\n\r\tabc<>#&|;")),
+        max_size=200,
+    )
+)
+def test_dockerfile_policies_never_raise_on_parseable_input(text: str) -> None:
+    try:
+        df = parse_dockerfile(_df(text))
+    except ParseError:
+        return
+    for stage in df.stages:
+        base_image(df, stage)
+        effective_command(df, stage).argv()
+        script = Script(text, None, "x.sh")
+
+        def resolve(name: str, found: Script = script) -> Script:
+            return found
+
+        analyze(effective_command(df, stage).argv(), resolve, shell_form=False)
+
+
+def test_trailing_backslash_does_not_crash_the_scan(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM node\n\\")
+    (tmp_path / ".dockerignore").write_text(".git\n.env*\nfoo\\")
+    result = run_scan(
+        ["."], cwd=tmp_path, select=["docker-base-image-unpinned", "docker-missing-dockerignore"]
+    )
+    assert triples(result) == ["Dockerfile:1:1 docker-base-image-unpinned"]
+    assert result.internal_errors == 0

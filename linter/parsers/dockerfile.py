@@ -71,6 +71,8 @@ def parse_dockerfile(src: SourceFile) -> DockerfileArtifact:
     instrs: list[Instruction] = []
     stage = -1
     for c in cmds:
+        if c.cmd is None:  # a lone trailing `\` continuation: nothing to parse
+            continue
         cmd = c.cmd.upper()
         if cmd == "FROM":
             stage += 1

@@ -46,7 +46,12 @@ def dockerignore_spec(text: str) -> pathspec.GitIgnoreSpec:
         pat = posixpath.normpath(pat.lstrip("/")) if pat.strip("/") else ""
         if not pat or pat == ".":
             continue
-        lines.append(("!" if neg else "") + "/" + pat)
+        line = ("!" if neg else "") + "/" + pat
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except ValueError:
+            continue  # a pattern Docker would reject too (e.g. a trailing `\`)
+        lines.append(line)
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linter.output import render
 from tests.conftest import FIXTURES, run_scan, triples
@@ -71,3 +74,55 @@ def test_odd_shapes_do_not_crash(tmp_path: Path) -> None:
     assert result.internal_errors == 0, result.notifications
     assert "docker-compose.yml:11:12 compose-redis-no-password" in triples(result)
     assert "docker-compose.yml:13:25 compose-db-port-exposed" in triples(result)
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.sampled_from(["redis:7", "postgres", "127.0.0.1:5432:5432", "[::]:1:2", "${X}", "a=b", ""]),
+    st.text(max_size=8),
+)
+_KEYS = st.sampled_from(
+    [
+        "image",
+        "build",
+        "ports",
+        "environment",
+        "command",
+        "entrypoint",
+        "volumes",
+        "healthcheck",
+        "restart",
+        "deploy",
+        "resources",
+        "limits",
+        "memory",
+        "mem_limit",
+        "privileged",
+        "context",
+        "dockerfile",
+        "target",
+        "host_ip",
+        "init",
+        "REDIS_PASSWORD",
+        "NODE_OPTIONS",
+    ]
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(st.sampled_from(["a", "b", "db"]), _VALUES, max_size=3))
+def test_compose_policies_never_crash(tmp_path: Path, services: dict[str, object]) -> None:
+    (tmp_path / "compose.yaml").write_text(json.dumps({"services": services}))
+    result = run_scan(
+        ["."], cwd=tmp_path, select=["compose", "code-node-heap-exceeds-limit", "docker"]
+    )
+    assert result.internal_errors == 0, result.notifications

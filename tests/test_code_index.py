@@ -116,6 +116,10 @@ def test_route_matching() -> None:
     assert route_serves(r("MOUNT", "/status"), "/status/live")
     assert route_serves(r("GET", "/healthz"), "/api/healthz")  # router mounted under a prefix
     assert not route_serves(r("GET", "/health"), "/healthz")
+    assert route_serves(r("DJANGO", "/health/"), "/health")
+    assert route_serves(r("DJANGO", "/items/<int:pk>/"), "/api/items/3/")
+    assert route_serves(r("DJANGO_RE", r"/healthz/?"), "/healthz")
+    assert not route_serves(r("DJANGO_RE", r"/healthz/?"), "/ready")
     assert not route_serves(r("GET", "/"), "/healthz")
 
 

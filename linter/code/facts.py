@@ -139,9 +139,10 @@ def _py_routes(f: CodeFile) -> list[Route]:
         elif c.callee in ("path", "re_path", "url", "django.urls.path", "django.urls.re_path"):
             v = _first_str(c, "route")
             if v is not None:
-                # Django routes are relative to their include() prefix: match as a suffix
-                raw = v.text.lstrip("^").rstrip("$")
-                out.append(Route("DJANGO", "/" + raw.lstrip("/"), c.loc))
+                # Django routes are relative to their include() prefix: matched as a suffix
+                kind = "DJANGO" if c.method == "path" else "DJANGO_RE"
+                raw = v.text if kind == "DJANGO" else v.text.lstrip("^").rstrip("$")
+                out.append(Route(kind, "/" + raw.lstrip("/"), c.loc))
     return out
 
 
@@ -288,9 +289,16 @@ def route_serves(route: Route, probe: str) -> bool:
     norm_path = path.rstrip("/") or "/"
     if route.method == "MOUNT":
         return norm_probe == norm_path or norm_probe.startswith(norm_path.rstrip("/") + "/")
-    if route.method == "DJANGO":
-        rx = re.compile(norm_path.replace("\\/", "/").replace("/?", "/?") + "/?$")
-        return rx.search(norm_probe) is not None or norm_probe.endswith(norm_path)
+    if route.method == "DJANGO_RE":
+        try:
+            rx_re = re.compile(path.lstrip("/"))
+        except re.error:
+            return False
+        return any(
+            rx_re.fullmatch(norm_probe[i + 1 :]) or rx_re.fullmatch(norm_probe[i + 1 :] + "/")
+            for i, ch in enumerate(norm_probe)
+            if ch == "/"
+        )
     rx = route_regex(norm_path)
     if rx.fullmatch(norm_probe):
         return True

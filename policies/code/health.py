@@ -49,7 +49,8 @@ def _routes_of(index: RepoIndex, owns: Any) -> tuple[list[Route], bool]:
 
 
 def _describe(routes: list[Route]) -> str:
-    shown = sorted({f"{r.method} {r.path}" if r.method != "ANY" else r.path for r in routes})
+    plain = ("ANY", "MOUNT", "DJANGO", "DJANGO_RE")
+    shown = sorted({r.path if r.method in plain else f"{r.method} {r.path}" for r in routes})
     more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
     return ", ".join(shown[:8]) + more
 

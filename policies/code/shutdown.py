@@ -104,7 +104,8 @@ def missing_sigterm_handler(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     servers that drain on SIGTERM themselves (`uvicorn.run`, `hypercorn`, aiohttp `run_app`),
     and gunicorn/uvicorn/hypercorn/granian/daphne in the Dockerfile `CMD`/`ENTRYPOINT` or
     Procfile (Dockerfiles named for development — `Dockerfile.dev`, `*.local.Dockerfile` — are
-    not launchers, so `manage.py runserver` there is ignored). A handler for SIGINT only does not count (Kubernetes and Docker send SIGTERM).
+    not launchers, so `manage.py runserver` there is ignored). A handler for SIGINT only does
+    not count (Kubernetes and Docker send SIGTERM).
     When the Dockerfile's command is in shell form the message says so too, with the
     instruction as a related location: fixing the handler alone would not be enough.
 

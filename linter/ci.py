@@ -264,7 +264,25 @@ def gitlab_jobs(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield name, job
 
 
-def _script_items(src: SourceFile, holder: dict[str, Any], key: str, job: str) -> Iterator[Command]:
+def _tag(node: Any) -> str | None:
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", None)
+    return value if isinstance(value, str) else None
+
+
+def _resolve_reference(root: dict[str, Any], ref: list[Any]) -> Any:
+    """GitLab ``!reference [.job, key, …]`` within the same document (None when unknown)."""
+    cur: Any = root
+    for part in ref:
+        if not isinstance(cur, dict) or not isinstance(part, str):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+def _script_items(
+    src: SourceFile, holder: dict[str, Any], key: str, job: str, root: dict[str, Any] | None = None
+) -> Iterator[Command]:
     value = holder.get(key)
     logical = f"{job}.{key}" if job else key
     if isinstance(value, str):
@@ -274,28 +292,35 @@ def _script_items(src: SourceFile, holder: dict[str, Any], key: str, job: str) -
     if not isinstance(value, list):
         return
 
-    def walk(seq: list[Any]) -> Iterator[Command]:
+    def walk(seq: list[Any], depth: int) -> Iterator[Command]:
         for i, item in enumerate(seq):
             if isinstance(item, str):
                 loc = item_loc(src, seq, i, logical) or key_loc(src, holder, key, logical)
                 yield Command(item, "script", src, loc or line_loc(src, 1), job)
-            elif isinstance(item, list):  # anchors give nested lists
-                yield from walk(item)
+            elif isinstance(item, list) and _tag(item) == "!reference":
+                target = _resolve_reference(root or {}, list(item)) if depth < 5 else None
+                if isinstance(target, str):
+                    loc = item_loc(src, seq, i, logical) or line_loc(src, 1)
+                    yield Command(target, "script", src, loc, job)
+                elif isinstance(target, list):
+                    yield from walk(target, depth + 1)
+            elif isinstance(item, list) and depth < 20:  # anchors give nested lists
+                yield from walk(item, depth + 1)
 
-    yield from walk(value)
+    yield from walk(value, 0)
 
 
 def _gitlab(src: SourceFile, data: dict[str, Any], included_from: str) -> Pipeline:
     pipe = Pipeline(src, K.GITLAB_CI, data, line_loc(src, 1), included_from=included_from)
     for key in ("before_script", "after_script"):
-        pipe.commands.extend(_script_items(src, data, key, ""))
+        pipe.commands.extend(_script_items(src, data, key, "", data))
     default = data.get("default")
     if isinstance(default, dict):
         for key in ("before_script", "after_script"):
-            pipe.commands.extend(_script_items(src, default, key, "default"))
+            pipe.commands.extend(_script_items(src, default, key, "default", data))
     for name, job in gitlab_jobs(data):
         for key in GITLAB_SCRIPT_KEYS:
-            pipe.commands.extend(_script_items(src, job, key, name))
+            pipe.commands.extend(_script_items(src, job, key, name, data))
     return pipe
 
 
@@ -329,11 +354,13 @@ def _gitlab_includes(
     index: RepoIndex, pipe: Pipeline, root_dir: str, notes: list[Notification]
 ) -> list[SourceFile]:
     out: list[SourceFile] = []
-    include = pipe.data.get("include")
-    if include is None:
-        return out
+    entries = list(_include_entries(pipe.data["include"])) if "include" in pipe.data else []
+    for _, job in gitlab_jobs(pipe.data):  # child pipelines: `trigger: include:`
+        trigger = job.get("trigger")
+        if isinstance(trigger, dict) and "include" in trigger:
+            entries.extend(_include_entries(trigger["include"]))
     src = pipe.source
-    for typ, target, holder, key in _include_entries(include):
+    for typ, target, holder, key in entries:
         if isinstance(holder, list):
             loc = item_loc(src, holder, key)
         elif isinstance(holder, dict):

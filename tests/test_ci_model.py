@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linter.ci import pipelines, untrusted_contexts
+from linter.ci import all_commands, pipelines, untrusted_contexts
 from linter.ci_images import image_builds
 from linter.services import services
 from tests.conftest import run_scan, triples
@@ -221,3 +221,23 @@ def test_a_composite_action_alone_is_not_a_pipeline(tmp_path: Path) -> None:
     _write(tmp_path, {"README.md": "# x\n", "action.yml": action})
     result = run_scan(["."], cwd=tmp_path, select=["ci"])
     assert triples(result) == ["README.md:1:1 ci-missing-pipeline"]
+
+
+def test_gitlab_reference_tags_and_child_pipelines(tmp_path: Path) -> None:
+    root = (
+        ".scan:\n  script:\n    - trivy fs .\n"
+        "audit:\n  script:\n    - !reference [.scan, script]\n"
+        "child:\n  trigger:\n    include:\n      - local: ci/child.yml\n"
+    )
+    child = "unit:\n  image: python\n  script: [pytest]\n"
+    _write(tmp_path, {".gitlab-ci.yml": root, "ci/child.yml": child})
+    result = run_scan(
+        ["."],
+        cwd=tmp_path,
+        select=["ci-no-test-step", "ci-no-security-scan", "gitlab-image-tag-mutable"],
+    )
+    assert triples(result) == ["ci/child.yml:2:10 gitlab-image-tag-mutable"]
+    assert result.notifications == []
+    assert result.index is not None
+    audit = [(c.text, c.loc.start_line) for c in all_commands(result.index) if c.job == "audit"]
+    assert audit == [("trivy fs .", 3)]  # where the referenced text is written

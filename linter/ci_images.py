@@ -162,8 +162,13 @@ def image_builds(index: RepoIndex) -> Iterator[tuple[str, str]]:
         root = _repo_root(pipe)
         for cmd in pipe.commands:
             if cmd.kind in ("run", "script"):
+                base = root
+                wd = cmd.step.get("working-directory") if cmd.step is not None else None
+                if isinstance(wd, str):
+                    base = _context(root, wd) or root
+                    base = "" if base == "." else base
                 for raw_ctx, image in _script_builds(cmd.text):
-                    ctx = _context(root, raw_ctx)
+                    ctx = _context(base, raw_ctx)
                     if ctx is not None:
                         yield ctx, image
             elif (

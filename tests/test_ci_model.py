@@ -28,6 +28,8 @@ jobs:
       - run: |
           docker build -t ghcr.io/acme/api:${{ github.sha }} \\
             -f api/Dockerfile api
+      - run: docker build --tag acme/billing:2.0 .
+        working-directory: ./services/billing
       - uses: docker/build-push-action@4f58ea79222b3b9dc2c8bbdd6debcef730109a75
         with:
           context: ./worker
@@ -68,6 +70,7 @@ def test_image_builds_from_gha_and_gitlab(tmp_path: Path) -> None:
     assert sorted(image_builds(result.index)) == [
         ("api", "ghcr.io/acme/api:${{ github.sha }}"),
         ("jobs", "registry.example.com/acme/jobs:1.2"),
+        ("services/billing", "acme/billing:2.0"),
         ("web", "$CI_REGISTRY_IMAGE/web:$CI_COMMIT_SHA"),
         ("worker", "ghcr.io/acme/worker-alias:1.0"),
         ("worker", "ghcr.io/acme/worker:1.0"),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from linter.model import ArtifactKind, Finding, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction
 from linter.policy import CheckContext, policy
+from policies.docker.common import effective_command, root_image, stage_instructions
 
 ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 
@@ -46,17 +47,18 @@ def shell_form_entrypoint(ctx: CheckContext, df: DockerfileArtifact) -> Iterator
     stage = df.final_stage
     if stage is None:
         return
-    for cmd in ("ENTRYPOINT", "CMD"):
-        instr = last(stage.instructions, cmd)
+    command = effective_command(df, stage)  # follows `FROM <earlier stage>`
+    for cmd, instr in (("ENTRYPOINT", command.entrypoint), ("CMD", command.cmd)):
         if instr is None or instr.json:
             continue
         text = instr.text.strip()
         if not text or text.startswith("exec "):
             continue
         if cmd == "CMD":
-            ep = last(stage.instructions, "ENTRYPOINT")
-            if ep is not None and ep.json:
-                # CMD only feeds arguments to an exec-form ENTRYPOINT; not a shell
+            ep = command.entrypoint
+            if ep is not None:
+                # CMD only feeds arguments to an exec-form ENTRYPOINT (and a shell-form
+                # ENTRYPOINT ignores it): not a shell of its own
                 continue
         yield ctx.finding(
             df.loc(instr),
@@ -94,9 +96,9 @@ def runs_as_root(ctx: CheckContext, df: DockerfileArtifact) -> Iterator[Finding]
     Passes: add `USER node` (or a numeric uid) before `CMD`.
     """
     stage = df.final_stage
-    if stage is None or stage.base.lower() == "scratch":
+    if stage is None or (root_image(df, stage) or "").lower() == "scratch":
         return
-    user = last(stage.instructions, "USER")
+    user = last(tuple(stage_instructions(df, stage)), "USER")  # inherited from earlier stages
     if user is None:
         yield ctx.finding(
             df.loc(stage.from_instr),

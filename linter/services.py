@@ -46,7 +46,7 @@ class K8sContainerRef:
 
 @dataclass
 class Service:
-    directory: str  # display path of the build context ('' for the scan root)
+    directory: str  # the Dockerfiles' directory, their default build context ('' = scan root)
     dockerfiles: list[DockerfileArtifact] = field(default_factory=list)
     image_names: set[str] = field(default_factory=set)
     containers: list[K8sContainerRef] = field(default_factory=list)

@@ -282,3 +282,40 @@ class OsvDatabaseService(VulnerabilityService):  # type: ignore[misc]
             return self._parse_rfc3339(text)
         except ValueError:
             return None
+
+
+# -- online (only with --online) -----------------------------------------------------------------
+OSV_API = "https://api.osv.dev/v1"
+BATCH = 1000  # querybatch limit
+
+
+def _session() -> Any:
+    import requests
+
+    return requests.Session()
+
+
+def fetch_online(
+    packages: Iterable[tuple[str, str, str]], timeout: float = 30.0, session: Any = None
+) -> OsvDatabase:
+    """An OsvDatabase holding the advisories osv.dev knows for ``(ecosystem, name, version)``
+    packages: one ``querybatch`` call per 1000 packages, then one ``vulns/<id>`` per advisory.
+    Network errors propagate (the caller turns them into a notification)."""
+    http = session if session is not None else _session()
+    wanted = sorted(set(packages))
+    ids: set[str] = set()
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        queries = [{"package": {"ecosystem": e, "name": n}, "version": v} for e, n, v in chunk]
+        resp = http.post(f"{OSV_API}/querybatch", json={"queries": queries}, timeout=timeout)
+        resp.raise_for_status()
+        for result in resp.json().get("results") or ():
+            for vuln in (result or {}).get("vulns") or ():
+                if isinstance(vuln, dict) and isinstance(vuln.get("id"), str):
+                    ids.add(vuln["id"])
+    db = OsvDatabase({}, [], 0)
+    for vid in sorted(ids):
+        resp = http.get(f"{OSV_API}/vulns/{vid}", timeout=timeout)
+        resp.raise_for_status()
+        _add(db, resp.json(), vid)
+    return db

@@ -78,8 +78,11 @@ def test_without_db_one_notification_and_no_socket() -> None:
 def test_online_is_the_only_way_to_the_network() -> None:
     result = _scan(FAIL, select=["deps-vulnerable"], online=True)
     assert _deps(result) == []
-    failed = [n for n in result.notifications if "query failed" in n.message]
-    assert len(failed) == 1 and failed[0].level == "error"
+    failed = sorted(n.message.split(" (")[0] for n in result.notifications if n.level == "error")
+    assert failed == [
+        "deps-vulnerable: OSV query for npm packages failed",
+        "deps-vulnerable: vulnerability query failed",
+    ]
     assert result.internal_errors == 0
 
 
@@ -151,3 +154,61 @@ def test_semver_order() -> None:
     assert all(k is not None for k in keys)
     assert sorted(order, key=lambda v: semver_key(v) or (0, 0, 0, 0, ())) == order
     assert semver_key("not-a-version") is None
+
+
+class _FakeResponse:
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def raise_for_status(self) -> None:
+        return None
+
+    def json(self) -> Any:
+        return self.data
+
+
+class _FakeOsv:
+    """Answers like api.osv.dev from the fixture advisories; records what was asked."""
+
+    def __init__(self) -> None:
+        self.db = load_database(str(OSV))
+        self.calls: list[str] = []
+
+    def post(self, url: str, json: Any, timeout: float) -> _FakeResponse:
+        self.calls.append(url)
+        results = []
+        for q in json["queries"]:
+            pkg = q["package"]
+            found = match(
+                self.db.for_package(pkg["ecosystem"], pkg["name"]),
+                pkg["ecosystem"],
+                pkg["name"],
+                q["version"],
+            )
+            results.append({"vulns": [{"id": m.id} for m in found]})
+        return _FakeResponse({"results": results})
+
+    def get(self, url: str, timeout: float) -> _FakeResponse:
+        self.calls.append(url)
+        vid = url.rsplit("/", 1)[1]
+        for advisories in self.db.advisories.values():
+            for adv in advisories:
+                if adv["id"] == vid:
+                    return _FakeResponse(adv)
+        raise AssertionError(vid)
+
+
+@pytest.mark.usefixtures("no_network")
+def test_online_npm_uses_the_osv_batch_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeOsv()
+    monkeypatch.setattr("linter.osv._session", lambda: fake)
+    result = _scan(FAIL / "web", select=["deps-vulnerable"], online=True)
+    assert _deps(result) == [
+        "package-lock.json:14:5 deps-vulnerable",
+        "package-lock.json:18:5 deps-vulnerable",
+    ]
+    assert fake.calls == [
+        "https://api.osv.dev/v1/querybatch",
+        "https://api.osv.dev/v1/vulns/GHSA-35jh-r3h4-6jhm",
+        "https://api.osv.dev/v1/vulns/GHSA-xvch-5gv4-984h",
+    ]

@@ -10,7 +10,14 @@ from packaging.version import InvalidVersion, Version
 
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
-from linter.osv import OsvDatabase, OsvDatabaseError, OsvDatabaseService, load_database, match
+from linter.osv import (
+    OsvDatabase,
+    OsvDatabaseError,
+    OsvDatabaseService,
+    fetch_online,
+    load_database,
+    match,
+)
 from linter.policy import CheckContext, policy
 from policies.deps.requirements import Dep, deps_of, npm_sources, python_sources
 
@@ -155,22 +162,33 @@ def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator
     locks = npm_sources(index)
     if not locks:
         return
-    if be.db is None:
-        if be.mode == "online":
+    db = be.db
+    if db is None and be.mode == "online":
+        wanted = [
+            ("npm", d.name, d.version)
+            for src in locks
+            for d in deps_of(index, src)
+            if d.version is not None
+        ]
+        try:
+            db = fetch_online(wanted)
+        except Exception as exc:  # network errors: say so, the scan goes on
             _note(
                 index,
-                "deps-vulnerable checks npm lockfiles only against an offline OSV database "
-                "(--vuln-db); package-lock.json was not checked",
-                NotificationLevel.NOTE,
+                f"deps-vulnerable: OSV query for npm packages failed ({type(exc).__name__}: "
+                f"{exc}); package-lock.json not checked",
+                NotificationLevel.ERROR,
             )
-        elif not index.config.vuln_db:
+            return
+    if db is None:
+        if not index.config.vuln_db:
             _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
         return
     for src in locks:
         for dep in deps_of(index, src):
             if dep.version is None:
                 continue
-            found = list(match(be.db.for_package("npm", dep.name), "npm", dep.name, dep.version))
+            found = list(match(db.for_package("npm", dep.name), "npm", dep.name, dep.version))
             if not found:
                 continue
             vulns = [(m.id, m.aliases, m.fixed) for m in sorted(found, key=lambda m: m.id)]
@@ -205,7 +223,8 @@ def deps_vulnerable(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     - `--vuln-db PATH` (config `vuln-db: PATH`): an offline OSV database, a directory or zip of
       OSV JSON advisories as OSV publishes them per ecosystem
       (`https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip`, `…/npm/all.zip`);
-    - `--online` (config `online: true`): pip-audit's OSV service (network; PyPI only).
+    - `--online` (config `online: true`): pip-audit's OSV service for Python packages, and
+      osv.dev's batch API for npm packages (network).
     With neither, the rule is skipped with one notification saying how to enable it. Ranges
     (`>=2.0`) are not resolved: pin (or lock) to make them auditable (see `deps-unpinned`).
 

@@ -411,13 +411,19 @@ def _gitlab_includes(
 _PRIMARY_NAMES = ("ci", "test", "tests", "build", "main", "pipeline", "checks", "check")
 
 
-def _order(p: Pipeline) -> tuple[int, int, str]:
+def _order(p: Pipeline) -> tuple[int, int, int, int, str]:
+    """Primary first: real pipelines before actions and included files, the shallowest project
+    (a root pipeline before one in ``examples/x/``), then workflows named ci/test/build…"""
     stem = posixpath.splitext(posixpath.basename(p.path))[0].lower()
     rank = {K.GHA_WORKFLOW: 0, K.GITLAB_CI: 1, K.TEXT: 2, K.GHA_ACTION: 3}[p.kind]
-    if p.included_from:
-        rank = 4
+    secondary = 1 if p.included_from or p.kind == K.GHA_ACTION else 0
+    if "/.github/" in "/" + p.path:
+        project = ("/" + p.path).split("/.github/")[0].strip("/")
+    else:
+        project = posixpath.dirname(p.path)
+    depth = len(project.split("/")) if project else 0
     named = 0 if stem in _PRIMARY_NAMES else 1
-    return (rank, named, p.path)
+    return (secondary, depth, rank, named, p.path)
 
 
 def _build(index: RepoIndex) -> list[Pipeline]:

@@ -244,3 +244,16 @@ def test_gitlab_reference_tags_and_child_pipelines(tmp_path: Path) -> None:
     assert result.index is not None
     audit = [(c.text, c.loc.start_line) for c in all_commands(result.index) if c.job == "audit"]
     assert audit == [("trivy fs .", 3)]  # where the referenced text is written
+
+
+def test_root_pipeline_is_primary_over_nested_ones(tmp_path: Path) -> None:
+    nested = "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps: [{run: pytest}]\n"
+    _write(
+        tmp_path,
+        {
+            "examples/demo/.github/workflows/ci.yml": nested,
+            ".gitlab-ci.yml": "build:\n  script: [make]\n",
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["ci-no-security-scan"])
+    assert triples(result) == [".gitlab-ci.yml:1:1 ci-no-security-scan"]

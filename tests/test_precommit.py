@@ -1,15 +1,14 @@
 """The pre-commit hooks, run by a real ``pre-commit try-repo`` in a temporary git repository.
 
-pre-commit installs a ``language: python`` hook into its own virtualenv with pip, which needs the
-package index for prodready's dependencies; tests never use the network. So the hooks are run
-twice over:
+Tests never use the network, and pre-commit installs a ``language: python`` hook into its own
+virtualenv with pip. So the hooks are run two ways:
 
-* with the committed hook definitions, only ``language`` switched to ``system`` (the installed
-  ``prodready`` on PATH): everything else (entry, file filters, pass_filenames, batching) is the
-  real file, exercised by the real pre-commit;
-* with the committed file unchanged, letting pre-commit install the package from the local path
-  with ``PIP_NO_INDEX=1`` (plus ``PIP_FIND_LINKS=$PRODREADY_WHEELHOUSE`` when set): skipped, with
-  pip's reason, when the install cannot work offline.
+* the committed file unchanged: pre-commit builds and installs the package from a local copy
+  with ``PIP_NO_INDEX=1`` (the build backend from virtualenv's bundled wheels, the dependencies
+  visible through ``PYTHONPATH``; skipped, with pip's reason, if that cannot work offline);
+* the committed hook definitions with only ``language`` switched to ``system`` (the installed
+  ``prodready`` on PATH), for the faster behaviour tests: entry, file filters, pass_filenames
+  and batching are the real file, exercised by the real pre-commit.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -222,13 +222,30 @@ def test_hooks_pass_when_clean(work: tuple[Path, Path, dict[str, str]]) -> None:
     )
 
 
-def test_python_language_install_from_local_path(tmp_path: Path) -> None:
-    """The unmodified hooks, installed by pre-commit itself from a copy of this package."""
-    env = _env(tmp_path)
-    env["PIP_NO_INDEX"] = "1"
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+def _offline_pip_env(env: dict[str, str]) -> dict[str, str]:
+    """pip settings that let pre-commit install this package without the index: the build
+    backend (setuptools>=77) from virtualenv's bundled wheels, the dependencies seen as
+    installed through PYTHONPATH (this interpreter's site-packages)."""
+    try:
+        from virtualenv.seed.wheels.embed import BUNDLE_FOLDER
+    except ImportError:
+        pytest.skip("virtualenv's bundled wheels are not available for an offline build")
+    links = [str(BUNDLE_FOLDER)]
     if os.environ.get("PRODREADY_WHEELHOUSE"):
-        env["PIP_FIND_LINKS"] = os.environ["PRODREADY_WHEELHOUSE"]
+        links.insert(0, os.environ["PRODREADY_WHEELHOUSE"])
+    return {
+        **env,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": " ".join(links),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PYTHONPATH": sysconfig.get_paths()["purelib"],
+    }
+
+
+def test_python_language_install_from_local_path(tmp_path: Path) -> None:
+    """The unmodified hooks (``language: python``): pre-commit builds and installs this package
+    into its own virtualenv from a local copy, offline, and runs it."""
+    env = _offline_pip_env(_env(tmp_path))
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     for name in (".pre-commit-hooks.yaml", "pyproject.toml", "README.md"):
@@ -241,15 +258,17 @@ def test_python_language_install_from_local_path(tmp_path: Path) -> None:
     _git(hooks, env, "add", ".")
     _git(hooks, env, "commit", "-q", "-m", "hooks")
     repo = tmp_path / "repo"
-    repo.mkdir()
+    (repo / "k8s").mkdir(parents=True)
     (repo / "Dockerfile").write_text(DOCKERFILE)
+    (repo / "k8s" / "deploy.yaml").write_text(DEPLOY)
+    (repo / "k8s" / "service.yaml").write_text(SERVICE)
     (repo / ".prodready.yaml").write_text(CONFIG)
     _git(repo, env, "init", "-q")
     _git(repo, env, "add", ".")
     _git(repo, env, "commit", "-q", "-m", "init")
-    proc = _try_repo(repo, hooks, env, "prodready", "--all-files")
+    proc = _try_repo(repo, hooks, env, "prodready", "--files", "Dockerfile", "k8s/deploy.yaml")
     log = proc.stdout + proc.stderr
-    if "An unexpected error has occurred" in log or "CalledProcessError" in log:
+    if "An unexpected error has occurred" in log:
         reason = next(
             (
                 line.strip()
@@ -260,7 +279,11 @@ def test_python_language_install_from_local_path(tmp_path: Path) -> None:
         )
         pytest.skip(
             "pre-commit could not install the hook's package offline (PIP_NO_INDEX=1; set "
-            f"PRODREADY_WHEELHOUSE to a directory of wheels to run this): {reason}"
+            f"PRODREADY_WHEELHOUSE to a directory of wheels): {reason}"
         )
     assert proc.returncode == 1, log
     assert "Dockerfile:3:1: docker-shell-form-entrypoint" in proc.stdout
+    assert "k8s/deploy.yaml:14:11: k8s-missing-readiness-probe [high]" in proc.stdout
+    assert "Found 2 problems in 2 files." in proc.stdout
+    # pre-commit built its own environment for the hook
+    assert "[INFO] Installing environment for " in log

@@ -175,3 +175,19 @@ def test_bad_baseline_is_exit_2(
 def test_missing_baseline_is_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--baseline", "nope.json", "."]) == 2
     assert "nope.json: cannot read baseline" in capsys.readouterr().err
+
+
+def test_stale_entry_is_a_sarif_tool_notification(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--select", RULES, "--write-baseline", "b.json", "."]) == 0
+    (repo / "Dockerfile").write_text('FROM node:20.11-slim\nUSER node\nCMD ["npm", "start"]\n')
+    capsys.readouterr()
+    assert main(["check", "--select", RULES, "--format", "sarif", "--baseline", "b.json", "."]) == 0
+    doc = validate_sarif(capsys.readouterr().out)
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]  # type: ignore[index]
+    assert [(n["descriptor"]["id"], n["level"]) for n in notes] == [
+        ("prodready-stale-baseline", "note")
+    ]
+    uri = notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "Dockerfile"

@@ -122,7 +122,7 @@ PROVIDERS: tuple[Provider, ...] = (
     _p(
         "JSON Web Token",
         ("eyj",),
-        r"(?<![\w-])(?P<v>eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{16,})",
+        r"(?<![\w-])(?P<v>eyJ[0-9A-Za-z_-]{8,}\.ey[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{16,})",
     ),
 )
 
@@ -217,6 +217,13 @@ NON_SECRET_LAST_WORDS = frozenset(
         "service",
         "generator",
         "validator",
+        "namespace",
+        "selector",
+        "selectors",
+        "annotation",
+        "annotations",
+        "mount",
+        "volume",
         "reset",
         "confirm",
         "confirmation",
@@ -294,7 +301,6 @@ DEFAULT_PASSWORDS = frozenset(
         "123456789",
         "qwerty",
         "letmein",
-        "default",
         "guest",
         "postgres",
         "mysql",
@@ -336,6 +342,11 @@ PLACEHOLDER_VALUES = frozenset(
         "na",
         "unset",
         "default",
+        "mypass",
+        "mypassword",
+        "mysecret",
+        "mytoken",
+        "mykey",
     ]
 )
 #: a value containing one of these (case-insensitive) is a placeholder
@@ -347,6 +358,7 @@ PLACEHOLDER_WORDS = (
     "placeholder",
     "your",
     "redacted",
+    "…",
     "change",
     "xxxx",
     "****",
@@ -379,7 +391,7 @@ _QUOTED_ASSIGN = re.compile(
 # name: value / NAME=value (YAML, .env, properties, shell) — unquoted
 _BARE_ASSIGN = re.compile(
     r"""^\s*(?:-\s+)?(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*(?:=|:)[ \t]*
-    (?P<value>[^\s"'`\#{\[!&*|>@%][^\s]{0,299}?)\s*(?:\s\#.*)?$""",
+    (?P<value>[^\s"'`\#{\[!&*|>@%][^\s"'`()\[\]{}]{0,299}?)\s*(?:\s\#.*)?$""",
     re.VERBOSE,
 )
 BARE_KINDS = frozenset(
@@ -450,8 +462,8 @@ def is_secret_name(name: str) -> bool:
     words = name_words(name)
     if not words:
         return False
-    if words[-1] in NON_SECRET_LAST_WORDS:
-        return False
+    if words[-1] in NON_SECRET_LAST_WORDS or "existing" in words:
+        return False  # `existingSecret`, `existingPasswordSecretKey`: names of other objects
     if len(words) >= 2 and "_".join(words[-2:]) in NON_SECRET_LAST_WORDS:
         return False
     joined = "".join(words)
@@ -612,7 +624,10 @@ def _url_hits(line: str, n: int) -> list[Candidate]:
             label = f"default password in the `{scheme}://` URL"
             out.append(Candidate(DEFAULT_CREDENTIAL, label, pw, n, start, end))
             continue
-        out.append(Candidate(CONNECTION_STRING, f"`{scheme}://` URL password", pw, n, start, end))
+        # a lowercase word ("whalehello") is more often a demo password than a generated one
+        conf = Confidence.MEDIUM if _WORDY.match(pw) else Confidence.HIGH
+        label = f"`{scheme}://` URL password"
+        out.append(Candidate(CONNECTION_STRING, label, pw, n, start, end, confidence=conf))
     return out
 
 

@@ -115,13 +115,14 @@ def secret_hardcoded(ctx: CheckContext, src: SourceFile) -> Iterator[Finding]:
     stripe.api_key = os.environ["STRIPE_API_KEY"]  # passes
     ```
     """
-    if src.kind == K.ENV_TEMPLATE:
+    cands = detect.candidates(ctx.index, src)
+    if not cands or src.kind == K.ENV_TEMPLATE:
         return
     extra = extra_placeholders(ctx.options)
     generic = bool(ctx.options.get("generic", True))
     if generic and not ctx.options.get("generic-in-tests", False):
         generic = not detect.is_test_path(src.path)
-    for c in detect.candidates(ctx.index, src):
+    for c in cands:
         if c.category != detect.HARDCODED or allowed(c.value, extra):
             continue
         if c.generic and not generic:
@@ -234,8 +235,8 @@ def secret_cloud_service_account(ctx: CheckContext, src: SourceFile) -> Iterator
 )
 def secret_connection_string(ctx: CheckContext, src: SourceFile) -> Iterator[Finding]:
     """## What it does
-    Reports the password inside a URL's user-info: `postgres://app:s3cret@db/app`,
-    `redis://:s3cret@cache:6379`, `mongodb+srv://u:s3cret@cluster…`, `amqp://…`, `https://…`.
+    Reports the password inside a URL's user-info: `postgres://app:Xk9f…@db/app`,
+    `redis://:Xk9f…@cache:6379`, `mongodb+srv://u:Xk9f…@cluster…`, `amqp://…`, `https://…`.
     References (`${DB_PASSWORD}`, `$(PASS)`, `{password}`, `%s`, `<password>`) and field names
     used as placeholders (`user:password@`) pass. A well-known default password in a URL is
     `secret-default-credential`. Env templates are checked by `env-template-real-value`.
@@ -246,20 +247,22 @@ def secret_connection_string(ctx: CheckContext, src: SourceFile) -> Iterator[Fin
 
     ## Example
     ```yaml
-    DATABASE_URL: postgres://app:Xk9fQ2vL@db:5432/app              # fails
+    DATABASE_URL: postgres://app:Xk9fQ…@db:5432/app                # fails
     DATABASE_URL: postgres://app:${DB_PASSWORD}@db:5432/app        # passes
     ```
     """
-    if src.kind == K.ENV_TEMPLATE:
+    cands = detect.candidates(ctx.index, src)
+    if not cands or src.kind == K.ENV_TEMPLATE:
         return
     extra = extra_placeholders(ctx.options)
-    for c in detect.candidates(ctx.index, src):
+    for c in cands:
         if c.category != detect.CONNECTION_STRING or allowed(c.value, extra):
             continue
         yield ctx.finding(
             loc(src, c),
             f"The {c.label} is a literal (`{mask(c.value)}`); take the password from the "
             "environment or a secret.",
+            confidence=c.confidence,
             redact=c.redact,
         )
 
@@ -302,11 +305,12 @@ def secret_default_credential(ctx: CheckContext, src: SourceFile) -> Iterator[Fi
     password = os.environ["DB_PASSWORD"]              # passes
     ```
     """
-    if src.kind == K.ENV_TEMPLATE or detect.is_doc_path(src.path):
+    cands = detect.candidates(ctx.index, src)
+    if not cands or src.kind == K.ENV_TEMPLATE:
         return
-    if detect.is_test_path(src.path):
+    if detect.is_doc_path(src.path) or detect.is_test_path(src.path):
         return
-    for c in detect.candidates(ctx.index, src):
+    for c in cands:
         if c.category != detect.DEFAULT_CREDENTIAL:
             continue
         where = f" for `{c.name}`" if c.name else ""

@@ -382,7 +382,7 @@ _NAME_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 # name = "value" (code, JSON, YAML with quotes); also `name: Type = "value"` (Python annotations)
 _QUOTED_ASSIGN = re.compile(
     r"""(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]*)["']?\]?
-    (?:\s*:\s*[A-Za-z_][\w\[\],|. ]*?)?
+    (?:\s*:\s*[A-Za-z_][\w\[\],|. ]{0,60}?)?
     \s*(?::=|=>|=|:)\s*
     (?:[rbuRB]{1,2}(?=["']))?
     (?P<q>["'`])(?P<value>[^"'`\\\n]{1,300})(?P=q)""",

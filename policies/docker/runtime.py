@@ -56,9 +56,8 @@ def shell_form_entrypoint(ctx: CheckContext, df: DockerfileArtifact) -> Iterator
             continue
         if cmd == "CMD":
             ep = command.entrypoint
-            if ep is not None:
-                # CMD only feeds arguments to an exec-form ENTRYPOINT (and a shell-form
-                # ENTRYPOINT ignores it): not a shell of its own
+            if ep is not None and ep.json:
+                # CMD only feeds arguments to an exec-form ENTRYPOINT; not a shell
                 continue
         yield ctx.finding(
             df.loc(instr),

@@ -413,6 +413,7 @@ _SA_TYPE = re.compile(r"""["']?type["']?\s*[:=]\s*["']service_account["']""")
 _SA_KEY = re.compile(
     r"""(?P<key>["']?private_key["']?)\s*[:=]\s*(?P<q>["'])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
 )
+CODE_KINDS = frozenset({K.PYTHON, K.JAVASCRIPT, K.TYPESCRIPT, K.GO})
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal")
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html")
 _TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testdata", "fixtures"})
@@ -554,7 +555,7 @@ def _provider_hits(line: str, low: str, n: int) -> list[Candidate]:
 
 
 def _assignment_hits(
-    line: str, n: int, bare: bool, taken: list[tuple[int, int]]
+    line: str, n: int, bare: bool, taken: list[tuple[int, int]], code: bool = False
 ) -> list[Candidate]:
     out: list[Candidate] = []
     matches = list(_QUOTED_ASSIGN.finditer(line))
@@ -569,7 +570,7 @@ def _assignment_hits(
             continue  # a provider pattern already reported this value
         if not is_secret_name(name):
             continue
-        if _is_default(value):
+        if _is_default(value) and not (code and _names_itself(name, value)):
             out.append(
                 Candidate(
                     DEFAULT_CREDENTIAL, "default password", value, n, start + 1, end + 1, name
@@ -599,6 +600,11 @@ def _assignment_hits(
             )
         )
     return out
+
+
+def _names_itself(name: str, value: str) -> bool:
+    """`PASSWORD = "password"` in code: an enum member or a field label, not a credential."""
+    return "".join(name_words(value)) == "".join(name_words(name))
 
 
 def _is_default(value: str) -> bool:
@@ -750,6 +756,7 @@ def scan_source(src: SourceFile) -> tuple[Candidate, ...]:
     bare = src.kind in BARE_KINDS or src.path.lower().endswith(
         (".properties", ".ini", ".cfg", ".conf", ".toml", ".tf", ".tfvars")
     )
+    code = src.kind in CODE_KINDS
     lines = src.lines
     for i in sorted({offsets.pos(at)[0] for at in hits}):
         if i > len(lines):
@@ -759,15 +766,13 @@ def scan_source(src: SourceFile) -> tuple[Candidate, ...]:
         found = _provider_hits(line, lline, i)
         taken = [(c.col - 1, c.end_col - 1) for c in found]
         if any(nd in lline for nd in NAME_NEEDLES):
-            found.extend(_assignment_hits(line, i, bare, taken))
+            found.extend(_assignment_hits(line, i, bare, taken, code))
         if "://" in lline:
             found.extend(_url_hits(line, i))
         if "jwt" in lline:
             found.extend(_jwt_secret_hits(line, i, taken))
         out.extend(found)
-    if src.kind in (K.PYTHON, K.JAVASCRIPT, K.TYPESCRIPT, K.GO) and any(
-        w in low for w in ("pass", "pwd", "secret")
-    ):
+    if code and any(w in low for w in ("pass", "pwd", "secret")):
         out.extend(_env_default_hits(src))
     return tuple(_dedupe(out))
 

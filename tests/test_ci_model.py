@@ -257,3 +257,47 @@ def test_root_pipeline_is_primary_over_nested_ones(tmp_path: Path) -> None:
     )
     result = run_scan(["."], cwd=tmp_path, select=["ci-no-security-scan"])
     assert triples(result) == [".gitlab-ci.yml:1:1 ci-no-security-scan"]
+
+
+ODD_FILES = {
+    ".github/workflows/a.yml": "on: 5\npermissions: 7\njobs: [1, 2]\n",
+    ".github/workflows/b.yml": (
+        "on: {pull_request_target: null}\njobs:\n  x:\n    steps: 'nope'\n"
+        "  y:\n    permissions: [a]\n    steps:\n      - uses: 5\n      - run: 7\n"
+        "      - uses: actions/github-script@v7\n        with: {script: 5}\n"
+        "      - uses: actions/checkout@v4\n        with: 3\n      - 12\n"
+    ),
+    ".github/workflows/c.yml": "",
+    ".github/workflows/d.yml": "- just\n- a list\n",
+    "action.yml": "runs: {using: composite, steps: {a: b}}\n",
+    ".gitlab-ci.yml": (
+        "include: 5\nimage: {name: 7}\nservices: [3, {name: []}]\n"
+        "job:\n  script: {a: b}\n  image: [x]\nother:\n  script: [[[]], 5, !reference [.nope, x]]\n"
+        "kid:\n  trigger: {include: [{local: 9}]}\n"
+    ),
+    "requirements.txt": "==1.0\n\\\n-r\nfoo==\nbar===1.0\nbaz==1.*\n",
+    "pyproject.toml": "[project\n",
+    "web/package-lock.json": '{"packages": [1, 2]}\n',
+    "pylock.toml": "packages = 5\n",
+}
+
+
+def test_odd_ci_and_dependency_files_never_crash(tmp_path: Path) -> None:
+    _write(tmp_path, ODD_FILES)
+    result = run_scan(["."], cwd=tmp_path, select=["ci", "gha", "gitlab", "deps"], check_sarif=True)
+    assert result.internal_errors == 0, [n.message for n in result.notifications]
+
+
+def test_odd_pyproject_shapes_never_crash(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                'dependency-groups = 3\n[project]\ndependencies = "flask"\n'
+                "optional-dependencies = [1]\n[tool]\npoetry = {group = 5}\n"
+            ),
+            "Dockerfile": "FROM python:3.12\n",
+        },
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["deps"])
+    assert result.internal_errors == 0, [n.message for n in result.notifications]

@@ -118,14 +118,17 @@ def pyproject(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
         )
         return
     strings: list[str] = []
+    lists: list[Any] = []
     project = data.get("project")
     if isinstance(project, dict):
-        strings.extend(d for d in project.get("dependencies") or () if isinstance(d, str))
-        for group in (project.get("optional-dependencies") or {}).values():
-            strings.extend(d for d in group or () if isinstance(d, str))
-    for group in (data.get("dependency-groups") or {}).values():
-        if isinstance(group, list):
-            strings.extend(d for d in group if isinstance(d, str))
+        lists.append(project.get("dependencies"))
+        optional = project.get("optional-dependencies")
+        lists.extend(optional.values() if isinstance(optional, dict) else ())
+    groups = data.get("dependency-groups")
+    lists.extend(groups.values() if isinstance(groups, dict) else ())
+    for items in lists:
+        if isinstance(items, list):
+            strings.extend(d for d in items if isinstance(d, str))
     for text in strings:
         try:
             req = Requirement(text)
@@ -133,10 +136,13 @@ def pyproject(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
             continue
         loc = _find_string(src, text) or Location(src.path, 1)
         yield Dep(req.name, _exact(req), text, loc, by_url=req.url is not None)
-    poetry = (data.get("tool") or {}).get("poetry")
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
     if isinstance(poetry, dict):
         tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        tables += [g.get("dependencies") for g in (poetry.get("group") or {}).values()]
+        groups = poetry.get("group")
+        if isinstance(groups, dict):
+            tables += [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
         for table in tables:
             if not isinstance(table, dict):
                 continue
@@ -175,7 +181,8 @@ def pylock(src: SourceFile, notes: list[Notification], table: str = "packages") 
         )
         return
     after = 1
-    for pkg in data.get(table) or ():
+    packages = data.get(table)
+    for pkg in packages if isinstance(packages, list) else ():
         if not isinstance(pkg, dict):
             continue
         source = pkg.get("source")

@@ -6,6 +6,7 @@ arguments are the keyed elements, so policies treat them like constructor calls.
 
 from __future__ import annotations
 
+import contextvars
 import re
 from functools import cache
 from typing import Any
@@ -14,6 +15,7 @@ from linter.code.model import Assign, Call, CodeFile, Import, Positions, Value
 from linter.model import Location
 
 _WS = re.compile(r"\s+")
+_SRC: contextvars.ContextVar[bytes] = contextvars.ContextVar("_SRC", default=b"")
 MAX_TEXT = 200
 
 
@@ -25,8 +27,24 @@ def _parser() -> Any:
     return ts.Parser(ts.Language(tsg.language()))
 
 
+@cache
+def _query() -> Any:
+    import tree_sitter as ts
+
+    types = (
+        "package_clause",
+        "import_spec",
+        "call_expression",
+        "composite_literal",
+        "assignment_statement",
+    )
+    return ts.Query(_parser().language, " ".join(f"({t}) @n" for t in types))
+
+
 def _text(node: Any) -> str:
-    raw: bytes = node.text or b""
+    """Whitespace-free source of the node, bounded (never copies a whole function body)."""
+    start = node.start_byte
+    raw: bytes = _SRC.get()[start : min(node.end_byte, start + 4 * MAX_TEXT)]
     return _WS.sub("", raw.decode("utf-8", "replace"))[:MAX_TEXT]
 
 
@@ -122,9 +140,10 @@ class _Extractor:
         return Value("other", _text(node), loc, refs=self.refs(node))
 
     def run(self, root: Any) -> CodeFile:
-        stack = [root]
-        while stack:
-            node = stack.pop()
+        import tree_sitter as ts
+
+        captures = ts.QueryCursor(_query()).captures(root)
+        for node in sorted(captures.get("n", []), key=lambda n: (n.start_byte, -n.end_byte)):
             t = node.type
             if t == "package_clause":
                 self.out.main_guard = _text(node) == "packagemain"
@@ -155,10 +174,14 @@ class _Extractor:
                     self.out.assigns.append(
                         Assign(_text(left), self.value(right.named_children[0]), self.loc(node))
                     )
-            stack.extend(reversed(node.named_children))
         return self.out
 
 
 def extract(path: str, text: str) -> CodeFile:
-    tree = _parser().parse(text.encode("utf-8", "surrogatepass"))
-    return _Extractor(path, text).run(tree.root_node)
+    data = text.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(data)
+    token = _SRC.set(data)
+    try:
+        return _Extractor(path, text).run(tree.root_node)
+    finally:
+        _SRC.reset(token)

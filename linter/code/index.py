@@ -264,6 +264,18 @@ class CodeService:
         found.update(p for p in self.launched_files() if p in self.files)
         return sorted(found)
 
+    def server_files(self) -> list[CodeFile]:
+        """Server code: entry points, files declaring routes or apps, and what they import."""
+        roots = set(self.entry_points())
+        roots.update(p for p, f in self.files.items() if f.routes or facts.app_creations(f))
+        found: dict[str, CodeFile] = {}
+        for root in sorted(roots):
+            if root in found:
+                continue
+            for f in self.closure(root):
+                found[f.path] = f
+        return [found[p] for p in sorted(found)]
+
     def resolve_import(self, src: CodeFile, module: str) -> list[str]:
         here = posixpath.dirname(src.path)
         if src.lang in ("javascript", "typescript"):

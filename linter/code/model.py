@@ -151,17 +151,20 @@ class Positions:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.lines = text.splitlines() or [""]
+        self._ascii: dict[int, bool] = {}
 
     def line(self, row0: int) -> str:
         return self.lines[row0] if 0 <= row0 < len(self.lines) else ""
+
+    def col(self, row0: int, byte_col: int) -> int:
+        ascii_line = self._ascii.get(row0)
+        if ascii_line is None:
+            ascii_line = self._ascii[row0] = self.line(row0).isascii()
+        return byte_col + 1 if ascii_line else char_col(self.line(row0), byte_col)
 
     def loc(self, start: tuple[int, int], end: tuple[int, int]) -> Location:
         sr, sc = start
         er, ec = end
         return Location(
-            self.path,
-            max(1, sr + 1),
-            char_col(self.line(sr), sc),
-            max(1, er + 1),
-            char_col(self.line(er), ec),
+            self.path, max(1, sr + 1), self.col(sr, sc), max(1, er + 1), self.col(er, ec)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 from functools import cache
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from linter.code.model import Assign, Call, CodeFile, Import, Positions, Value
 
 _WS = re.compile(r"\s+")
+#: the bytes of the file being extracted (node.text would copy whole subtrees)
+_SRC: contextvars.ContextVar[bytes] = contextvars.ContextVar("_SRC", default=b"")
 MAX_TEXT = 200
 
 
@@ -31,6 +34,30 @@ def _parser(dialect: str) -> Any:
     return ts.Parser(lang)
 
 
+NODE_TYPES = (
+    "call_expression",
+    "new_expression",
+    "import_statement",
+    "export_statement",
+    "assignment_expression",
+    "variable_declarator",
+    "jsx_attribute",
+)
+
+
+@cache
+def _query(dialect: str) -> Any:
+    """One query capturing every node type the extractor reads (matched in C, not Python)."""
+    import tree_sitter as ts
+
+    lang = _parser(dialect).language
+    if dialect in ("javascript", "tsx"):
+        types = list(NODE_TYPES)
+    else:
+        types = [t for t in NODE_TYPES if t != "jsx_attribute"]
+    return ts.Query(lang, " ".join(f"({t}) @n" for t in types))
+
+
 def dialect_of(path: str) -> str:
     low = path.lower()
     if low.endswith(".tsx"):
@@ -41,7 +68,10 @@ def dialect_of(path: str) -> str:
 
 
 def _text(node: Any) -> str:
-    raw: bytes = node.text or b""
+    """The node's source with whitespace removed, at most MAX_TEXT characters (bounded work:
+    a huge function body is never copied whole)."""
+    start = node.start_byte
+    raw: bytes = _SRC.get()[start : min(node.end_byte, start + 4 * MAX_TEXT)]
     return _WS.sub("", raw.decode("utf-8", "replace"))[:MAX_TEXT]
 
 
@@ -183,18 +213,19 @@ class _Extractor:
             loc = self.loc(node)
         self.out.calls.append(Call(callee, args, (), loc, decorator, context))
 
-    def run(self, root: Any) -> CodeFile:
-        # iterative walk; context = the Nest controller prefix of the enclosing class
-        stack: list[tuple[Any, str]] = [(root, "")]
-        while stack:
-            node, context = stack.pop()
+    def run(self, root: Any, dialect: str) -> CodeFile:
+        import tree_sitter as ts
+
+        captures = ts.QueryCursor(_query(dialect)).captures(root)
+        nodes = sorted(captures.get("n", []), key=lambda n: (n.start_byte, -n.end_byte))
+        prefixes: dict[int, str] = {}
+        for node in nodes:
             t = node.type
-            if t in ("class_declaration", "class", "abstract_class_declaration"):
-                context = self._controller_prefix(node)
             if t in ("call_expression", "new_expression"):
                 parent = node.parent
-                self.call(node, parent is not None and parent.type == "decorator", context)
-            elif t == "import_statement" or t == "export_statement":
+                is_dec = parent is not None and parent.type == "decorator"
+                self.call(node, is_dec, self._context(node, prefixes) if is_dec else "")
+            elif t in ("import_statement", "export_statement"):
                 src = node.child_by_field_name("source")
                 if src is not None:
                     self.out.imports.append(Import(_str_value(src), self.loc(node)))
@@ -204,18 +235,29 @@ class _Extractor:
                 if left is not None and right is not None:
                     self.out.assigns.append(Assign(_text(left), self.value(right), self.loc(node)))
             elif t == "jsx_attribute" and node.named_child_count >= 2:
-                name_node, val = node.named_children[0], node.named_children[-1]
-                if val.type == "jsx_expression" and val.named_child_count:
+                name_node, expr = node.named_children[0], node.named_children[-1]
+                if expr.type == "jsx_expression" and expr.named_child_count:
                     self.out.assigns.append(
-                        Assign(_text(name_node), self.value(val.named_children[0]), self.loc(node))
+                        Assign(_text(name_node), self.value(expr.named_children[0]), self.loc(node))
                     )
             elif t == "variable_declarator":
                 name = node.child_by_field_name("name")
                 val = node.child_by_field_name("value")
                 if name is not None and val is not None:
                     self.out.assigns.append(Assign(_text(name), self.value(val), self.loc(node)))
-            stack.extend((c, context) for c in reversed(node.named_children))
         return self.out
+
+    def _context(self, node: Any, cache: dict[int, str]) -> str:
+        """The Nest controller prefix of the class enclosing a decorator call."""
+        cur: Any = node.parent
+        while cur is not None:
+            if cur.type in ("class_declaration", "class", "abstract_class_declaration"):
+                key = cur.start_byte
+                if key not in cache:
+                    cache[key] = self._controller_prefix(cur)
+                return cache[key]
+            cur = cur.parent
+        return ""
 
     def _controller_prefix(self, cls: Any) -> str:
         decorators = [c for c in cls.named_children if c.type == "decorator"]
@@ -243,5 +285,11 @@ class _Extractor:
 
 
 def extract(path: str, text: str, lang: str) -> CodeFile:
-    tree = _parser(dialect_of(path)).parse(text.encode("utf-8", "surrogatepass"))
-    return _Extractor(path, text, lang).run(tree.root_node)
+    dialect = dialect_of(path)
+    data = text.encode("utf-8", "surrogatepass")
+    tree = _parser(dialect).parse(data)
+    token = _SRC.set(data)
+    try:
+        return _Extractor(path, text, lang).run(tree.root_node, dialect)
+    finally:
+        _SRC.reset(token)

@@ -58,8 +58,6 @@ WHOLE_REQUEST = frozenset(
         "request.cookies",
         "req.body",
         "request.body",
-        "r.Header",
-        "r",
         "ctx.request",
         "ctx.headers",
         "request.META",
@@ -68,8 +66,12 @@ WHOLE_REQUEST = frozenset(
 )
 
 
-def _sensitive(ref: str) -> bool:
-    if ref in WHOLE_REQUEST:
+#: Go handlers name the request ``r``
+GO_WHOLE_REQUEST = frozenset({"r", "r.Header", "req", "req.Header"})
+
+
+def _sensitive(ref: str, lang: str = "") -> bool:
+    if ref in WHOLE_REQUEST or (lang == "go" and ref in GO_WHOLE_REQUEST):
         return True
     last = re.split(r"[.\[\]'\"]+", ref.strip(".[]'\""))
     words = [w for w in last if w]
@@ -83,7 +85,7 @@ def _sensitive(ref: str) -> bool:
 
 def _leak(f: CodeFile, v: Value) -> str | None:
     for x in v.walk():
-        if x.kind == "name" and _sensitive(x.text):
+        if x.kind == "name" and _sensitive(x.text, f.lang):
             return x.text
         if x.kind == "call" and re.search(r"(^|\.)(get|header|get_header|Get)$", x.callee):
             a = x.args[0] if x.args else None
@@ -91,7 +93,7 @@ def _leak(f: CodeFile, v: Value) -> str | None:
                 return f"{x.callee}({a.text!r})"
         if x.kind in ("template", "concat", "other", "call"):
             for r in x.refs:
-                if _sensitive(r) and not (f.lang == "go" and r == "r"):
+                if _sensitive(r) and r not in ("r", "req", "request"):
                     return r
     return None
 
@@ -188,8 +190,10 @@ def unstructured_logging(ctx: CheckContext, index: RepoIndex) -> Iterator[Findin
     """## What it does
     In each HTTP service whose code imports no structured logger (winston, pino, bunyan,
     log4js, structlog, python-json-logger, loguru, log/slog, zap, zerolog, logrus …), reports
-    every file that writes with `console.log`/`console.error`…, `print(…)` or Go's
-    `log.Print*`/`fmt.Print*`. One finding per file, at the first call, with the count.
+    every server file (entry points, files declaring routes or the app, and the local modules
+    they import — not build scripts or CLIs) that writes with `console.log`/`console.error`…,
+    `print(…)` or Go's `log.Print*`/`fmt.Print*`. One finding per file, at the first call, with
+    the count.
 
     ## Why is this bad
     Free-text lines cannot be filtered by level, searched by field or joined by request id;
@@ -204,7 +208,7 @@ def unstructured_logging(ctx: CheckContext, index: RepoIndex) -> Iterator[Findin
     for svc in code_index(index).server_services():
         if svc.uses(*STRUCTURED):
             continue
-        for f in svc.sorted_files():
+        for f in svc.server_files():
             bare = [c for c in f.calls if _bare(f, c)]
             if bare:
                 more = f" (and {len(bare) - 1} more in this file)" if len(bare) > 1 else ""

@@ -35,6 +35,11 @@ class OsvDatabaseError(Exception):
     """The database path cannot be read (message is user-facing)."""
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array, or [] for anything else (advisories come from outside)."""
+    return value if isinstance(value, list) else []
+
+
 def _norm(ecosystem: str, name: str) -> str:
     return canonicalize_name(name) if ecosystem == "PyPI" else name.lower()
 
@@ -58,7 +63,7 @@ def _add(db: OsvDatabase, data: Any, where: str) -> None:
         return
     db.count += 1
     keys: set[tuple[str, str]] = set()
-    for aff in data.get("affected") or ():
+    for aff in _list(data.get("affected")):
         pkg = aff.get("package") if isinstance(aff, dict) else None
         if not isinstance(pkg, dict):
             continue
@@ -213,24 +218,26 @@ def match(
     for adv in advisories:
         hit = False
         fixes: list[str] = []
-        for aff in adv.get("affected") or ():
+        for aff in _list(adv.get("affected")):
             if not isinstance(aff, dict):
                 continue
-            pkg = aff.get("package") or {}
+            pkg = aff.get("package")
+            if not isinstance(pkg, dict):
+                continue
             eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
             if eco != ecosystem or _norm(eco, str(pkg.get("name", ""))) != want:
                 continue
-            versions = aff.get("versions") or []
+            versions = _list(aff.get("versions"))
             if version in versions or (
                 ecosystem == "PyPI"
                 and key(version) is not None
                 and any(key(str(v)) == key(version) for v in versions)
             ):
                 hit = True
-            for rng in aff.get("ranges") or ():
+            for rng in _list(aff.get("ranges")):
                 if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
                     continue
-                events = [e for e in rng.get("events") or () if isinstance(e, dict)]
+                events = [e for e in _list(rng.get("events")) if isinstance(e, dict)]
                 inside, fixed = _in_range(events, version, key)
                 fixes.extend(fixed)
                 hit = hit or inside
@@ -246,7 +253,7 @@ def match(
             sev = spec.get("severity") if isinstance(spec, dict) else None
             yield Match(
                 id=str(adv["id"]),
-                aliases=tuple(str(a) for a in adv.get("aliases") or ()),
+                aliases=tuple(str(a) for a in _list(adv.get("aliases"))),
                 summary=str(adv.get("summary") or adv.get("details") or "").split("\n")[0],
                 fixed=tuple(later),
                 published=adv.get("published"),
@@ -309,8 +316,10 @@ def fetch_online(
         queries = [{"package": {"ecosystem": e, "name": n}, "version": v} for e, n, v in chunk]
         resp = http.post(f"{OSV_API}/querybatch", json={"queries": queries}, timeout=timeout)
         resp.raise_for_status()
-        for result in resp.json().get("results") or ():
-            for vuln in (result or {}).get("vulns") or ():
+        answer = resp.json()
+        for result in _list(answer.get("results") if isinstance(answer, dict) else None):
+            vulns = result.get("vulns") if isinstance(result, dict) else None
+            for vuln in _list(vulns):
                 if isinstance(vuln, dict) and isinstance(vuln.get("id"), str):
                     ids.add(vuln["id"])
     db = OsvDatabase({}, [], 0)

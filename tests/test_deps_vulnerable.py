@@ -212,3 +212,46 @@ def test_online_npm_uses_the_osv_batch_api(monkeypatch: pytest.MonkeyPatch) -> N
         "https://api.osv.dev/v1/vulns/GHSA-35jh-r3h4-6jhm",
         "https://api.osv.dev/v1/vulns/GHSA-xvch-5gv4-984h",
     ]
+
+
+def test_malformed_advisories_are_ignored_not_fatal(tmp_path: Path) -> None:
+    import json
+
+    db_dir = tmp_path / "db"
+    db_dir.mkdir()
+    odd = [
+        {"id": "X-1", "affected": 5, "aliases": 3},
+        {"id": "X-2", "affected": [{"package": 7}, {"package": {"ecosystem": "PyPI"}}]},
+        {
+            "id": "X-3",
+            "aliases": "CVE-1",
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "requests"},
+                    "versions": "2.19.1",
+                    "ranges": [{"type": "ECOSYSTEM", "events": 5}, 3, {"type": "GIT"}],
+                }
+            ],
+        },
+        {
+            "id": "X-4",
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "requests"},
+                    "ranges": [
+                        {
+                            "type": "ECOSYSTEM",
+                            "events": [{"introduced": "not a version"}, {}, {"fixed": []}],
+                        }
+                    ],
+                }
+            ],
+        },
+        [1, 2],
+    ]
+    for i, adv in enumerate(odd):
+        (db_dir / f"{i}.json").write_text(json.dumps(adv))
+    (tmp_path / "requirements.txt").write_text("requests==2.19.1\n")
+    result = _scan(tmp_path, select=["deps-vulnerable"], vuln_db=str(db_dir))
+    assert result.internal_errors == 0, [n.message for n in result.notifications]
+    assert _deps(result) == []

@@ -50,6 +50,8 @@ class OsvDatabase:
     advisories: dict[tuple[str, str], list[dict[str, Any]]]
     problems: list[str]  # unreadable advisory files, reported as one notification
     count: int
+    #: when set, only advisories naming one of these (prefilter_name) packages are loaded
+    only: frozenset[str] | None = None
 
     def for_package(self, ecosystem: str, name: str) -> list[dict[str, Any]]:
         return self.advisories.get((ecosystem, _norm(ecosystem, name)), [])
@@ -75,7 +77,19 @@ def _add(db: OsvDatabase, data: Any, where: str) -> None:
         db.advisories.setdefault(key, []).append(data)
 
 
+_NAME_FIELD = re.compile(rb'"name"\s*:\s*"([^"\\]{1,214})"')
+
+
+def prefilter_name(name: str) -> str:
+    """A loose key for a package name (case and ``-_.`` folded) used to skip advisories cheaply."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _load_bytes(db: OsvDatabase, raw: bytes, where: str) -> None:
+    if db.only is not None and not any(
+        prefilter_name(m.decode("utf-8", "replace")) in db.only for m in _NAME_FIELD.findall(raw)
+    ):
+        return  # names no package of this scan: not worth parsing
     try:
         _add(db, json.loads(raw), where)
     except (ValueError, RecursionError) as exc:
@@ -99,10 +113,12 @@ def _load_zip(db: OsvDatabase, path: str) -> None:
         raise OsvDatabaseError(f"cannot read OSV zip {path}: {exc}") from None
 
 
-def load_database(path: str) -> OsvDatabase:
+def load_database(path: str, names: Iterable[str] | None = None) -> OsvDatabase:
     """Read every advisory under ``path`` (a directory, possibly holding per-ecosystem
-    ``all.zip`` files, or a zip). Raises OsvDatabaseError when ``path`` itself is unusable."""
-    db = OsvDatabase({}, [], 0)
+    ``all.zip`` files, or a zip); with ``names``, only those that mention one of these packages.
+    Raises OsvDatabaseError when ``path`` itself is unusable."""
+    only = None if names is None else frozenset(prefilter_name(n) for n in names)
+    db = OsvDatabase({}, [], 0, only)
     if os.path.isdir(path):
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames.sort()

@@ -108,7 +108,9 @@ def test_unusable_db_is_a_notification(tmp_path: Path) -> None:
     bad.write_text("not a database")
     broken = tmp_path / "osv"
     broken.mkdir()
-    (broken / "x.json").write_text("{ nope")
+    # only advisories that mention a scanned package are parsed (and so found broken)
+    (broken / "x.json").write_text('{"name": "requests", nope')
+    (broken / "y.json").write_text('{"name": "unrelated", nope')
     result = _scan(tmp_path, select=["deps-vulnerable"], vuln_db=str(bad))
     assert [n.level for n in result.notifications] == ["error"]
     assert "not a directory, a .zip or a .json" in result.notifications[0].message

@@ -55,8 +55,14 @@ def backend(index: RepoIndex) -> _Backend:
     def build() -> _Backend:
         cfg = index.config
         if cfg.vuln_db:
+            names = {
+                d.name
+                for src in (*python_sources(index), *npm_sources(index))
+                for d in deps_of(index, src)
+                if d.version
+            }
             try:
-                db = load_database(cfg.vuln_db)
+                db = load_database(cfg.vuln_db, names)
             except OsvDatabaseError as exc:
                 _note(index, f"deps-vulnerable skipped: {exc}", NotificationLevel.ERROR, SKIPPED)
                 return _Backend(None, None, "")

@@ -36,6 +36,7 @@ DEFAULT_IGNORED_VARS = (
     "LC_ALL",
     "TZ",
     "CI",
+    "NODE_ENV",
     "PYTHONPATH",
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
@@ -209,7 +210,8 @@ def nearest_templates(by_dir: dict[str, list[EnvFile]], path: str) -> list[EnvFi
                 "type": "array",
                 "items": {"type": "string"},
                 "description": "Variable names never required in a template (default: system "
-                "variables such as HOME, PATH, TZ, CI, KUBERNETES_SERVICE_HOST).",
+                "and tooling variables such as HOME, PATH, TZ, CI, NODE_ENV, "
+                "KUBERNETES_SERVICE_HOST). Setting it replaces the default list.",
             },
             "include-tests": {
                 "type": "boolean",

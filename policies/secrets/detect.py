@@ -814,4 +814,8 @@ def _dedupe(cands: Iterable[Candidate]) -> list[Candidate]:
 
 def candidates(index: RepoIndex, src: SourceFile) -> tuple[Candidate, ...]:
     """:func:`scan_source`, once per file and scan, shared by every secrets policy."""
-    return index.memo(("secrets.scan", src.path), lambda: scan_source(src))
+    store: dict[str, tuple[Candidate, ...]] = index.memo(("secrets.scan",), dict)
+    found = store.get(src.path)
+    if found is None:
+        found = store[src.path] = scan_source(src)
+    return found

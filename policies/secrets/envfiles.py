@@ -249,15 +249,22 @@ def env_missing_from_template(ctx: CheckContext, index: RepoIndex) -> Iterator[F
     by_dir = index.memo(("secrets.templates-by-dir",), lambda: _templates_by_dir(index))
     if not by_dir:
         return
+    nearest: dict[str, tuple[list[EnvFile], frozenset[str]]] = {}
     for src in index.sources_of(READ_KINDS, targets_only=True):
+        reads = cached_env_reads(index, src)
+        if not reads:
+            continue
         if src.kind != K.COMPOSE and not include_tests and detect.is_test_path(src.path):
             continue
-        templates = nearest_templates(by_dir, src.path)
+        directory = posixpath.dirname(src.path)
+        if directory not in nearest:
+            found = nearest_templates(by_dir, src.path)
+            nearest[directory] = (found, frozenset().union(*(t.names() for t in found)))
+        templates, declared = nearest[directory]
         if not templates:
             continue
-        declared = frozenset().union(*(t.names() for t in templates))
         seen: set[str] = set()
-        for read in cached_env_reads(index, src):
+        for read in reads:
             if read.name in declared or read.name in ignore or read.name in seen:
                 continue
             if src.kind == K.COMPOSE and not read.required:

@@ -9,7 +9,7 @@ namespace (an object without ``metadata.namespace`` matches any namespace: kusto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from linter.model import ArtifactKind
@@ -111,13 +111,28 @@ def same_namespace(a: K8sObject, b: K8sObject) -> bool:
 @dataclass(frozen=True)
 class K8sGraph:
     objects: tuple[K8sObject, ...]
+    _by_kind: dict[str, list[K8sObject]] = field(default_factory=dict, repr=False, compare=False)
+    _labels: dict[int, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for o in self.objects:
+            self._by_kind.setdefault(o.kind, []).append(o)
+            if o.kind in WORKLOAD_KINDS:
+                self._labels[id(o)] = pod_template_labels(o)
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [o for o in self.objects if o.kind in kinds]
 
     @property
     def workloads(self) -> list[K8sObject]:
-        return [o for o in self.objects if o.kind in WORKLOAD_KINDS]
+        return [o for o in self.objects if id(o) in self._labels]
+
+    def labels_of(self, workload: K8sObject) -> dict[str, str]:
+        """Pod template labels of a workload of the graph (computed once)."""
+        found = self._labels.get(id(workload))
+        return pod_template_labels(workload) if found is None else found
 
     def find(self, kind: str, name: str, near: K8sObject) -> K8sObject | None:
         for o in self.objects:
@@ -126,7 +141,7 @@ class K8sGraph:
         return None
 
     def services_selecting(self, workload: K8sObject) -> list[K8sObject]:
-        labels = pod_template_labels(workload)
+        labels = self.labels_of(workload)
         if not labels:
             return []
         return [
@@ -141,7 +156,7 @@ class K8sGraph:
         return [
             w
             for w in self.workloads
-            if same_namespace(w, service) and map_selector_matches(selector, pod_template_labels(w))
+            if same_namespace(w, service) and map_selector_matches(selector, self.labels_of(w))
         ]
 
     def hpas_targeting(self, workload: K8sObject) -> list[K8sObject]:
@@ -167,7 +182,7 @@ class K8sGraph:
         return False
 
     def pdbs_selecting(self, workload: K8sObject) -> list[K8sObject]:
-        labels = pod_template_labels(workload)
+        labels = self.labels_of(workload)
         if not labels:
             return []
         return [

@@ -278,11 +278,16 @@ def kustomize_inputs(index: RepoIndex) -> frozenset[str]:
     return index.memo(("kustomize-inputs",), build)
 
 
+def which(name: str) -> str | None:
+    """A renderer binary on PATH (one place, so tests can stub it)."""
+    return shutil.which(name)
+
+
 def _kustomize_cmd() -> list[str] | None:
-    kustomize = shutil.which("kustomize")
+    kustomize = which("kustomize")
     if kustomize:
         return [kustomize, "build"]
-    kubectl = shutil.which("kubectl")
+    kubectl = which("kubectl")
     if kubectl:
         return [kubectl, "kustomize"]
     return None
@@ -347,7 +352,7 @@ def rendered(index: RepoIndex) -> Rendered:
         return slot["result"]
     out = slot["result"] = Rendered()
     charts = top_charts(index)
-    helm = shutil.which("helm") if charts else None
+    helm = which("helm") if charts else None
     for chart in charts:
         if helm is None:
             _notify(

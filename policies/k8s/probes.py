@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from linter.k8s_graph import k8s_graph
+from linter.index import RepoIndex
+from linter.k8s_graph import K8sGraph, k8s_graph
 from linter.model import ArtifactKind, Finding, Severity
-from linter.parsers.k8s import K8sManifest
+from linter.parsers.k8s import K8sManifest, K8sObject
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
 from linter.workload import Container, containers, is_job
@@ -15,13 +16,19 @@ from linter.workload import Container, containers, is_job
 SECTION = "Infrastructure"
 
 
-def _missing(ctx: CheckContext, manifest: K8sManifest, key: str, what: str) -> Iterator[Finding]:
-    for obj in manifest.objects:
+def _missing(
+    ctx: CheckContext,
+    objects: Iterable[K8sObject],
+    key: str,
+    what: str,
+    graph: K8sGraph | None = None,
+) -> Iterator[Finding]:
+    for obj in objects:
         if is_job(obj):
             continue
         services: list[str] = []
-        if key == "readinessProbe":
-            services = [s.label for s in k8s_graph(ctx.index).services_selecting(obj)]
+        if graph is not None:
+            services = [s.label for s in graph.services_selecting(obj)]
         for c in containers(obj):
             if not isinstance(c.data.get(key), dict):
                 if services:
@@ -47,8 +54,9 @@ def _missing(ctx: CheckContext, manifest: K8sManifest, key: str, what: str) -> I
     "reaches pods that can serve it.",
     tags=("reliability",),
     section=SECTION,
+    scope="repo",
 )
-def missing_readiness(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]:
+def missing_readiness(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports long-running containers (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod) without a
     `readinessProbe`. Jobs, CronJobs and init containers are exempt. When a Service of the scan
@@ -73,7 +81,8 @@ def missing_readiness(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Find
           httpGet: {path: /ready, port: 8080}
     ```
     """
-    return _missing(ctx, manifest, "readinessProbe", "readiness")
+    graph = k8s_graph(index)
+    return _missing(ctx, graph.objects, "readinessProbe", "readiness", graph)
 
 
 @policy(
@@ -109,7 +118,7 @@ def missing_liveness(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Findi
           httpGet: {path: /healthz, port: 8080}
     ```
     """
-    return _missing(ctx, manifest, "livenessProbe", "liveness")
+    return _missing(ctx, manifest.objects, "livenessProbe", "liveness")
 
 
 PROBES = ("readinessProbe", "livenessProbe", "startupProbe")

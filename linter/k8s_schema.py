@@ -102,7 +102,7 @@ def validator_for(schema_dir: str, kind: str, api_version: str) -> Any:
 
 def _plain_key(key: Any) -> str:
     if hasattr(key, "keys"):  # `{{ x }}` read as a flow mapping used as a key (CommentedKeyMap)
-        return "{" + ",".join(str(k) for k in key.keys()) + "}"
+        return "{" + ",".join(str(k) for k in key) + "}"
     return str(key)
 
 

@@ -372,10 +372,13 @@ def _gitlab_includes(
         if typ == "template":
             pipe.templates.append(target)
             continue
-        if typ != "local":
+        if typ != "local" or "$" in target:
+            what = (
+                "is not fetched" if typ != "local" else "uses CI variables, so it is not followed"
+            )
             notes.append(
                 Notification(
-                    f"GitLab {typ} include `{target}` is not fetched; its jobs are not checked",
+                    f"GitLab {typ} include `{target}` {what}; its jobs are not checked",
                     level=NotificationLevel.NOTE,
                     path=src.path,
                     line=line,

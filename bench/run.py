@@ -1,30 +1,277 @@
-"""Benchmark placeholder: generates the bench repo and times a full scan (see issue on perf)."""
+"""``make bench``: time prodready on the shared bench repo and print one table.
+
+    python bench/run.py --shared ../shared [--runs 5] [--scale] [--peers] [--jobs N]
+
+Steps (every number comes from this one run on this machine; compare ratios, not absolute times):
+
+1. generate ``bench/out/repo`` with ``SHARED/bench/make_repo.py`` when it is absent (made a git
+   work tree so that per-file mode finds its root there, as it would in a real checkout);
+2. ``SHARED/bench/floor.py`` on the repo (read every file, one regex): the floor;
+3. a cold full scan with every default policy (``--no-cache``), SARIF in ``bench/out/``,
+   scored with ``SHARED/bench/score.py`` and ``bench/rulemap.json``; its peak RSS;
+4. the same scan with ``--jobs 1`` (output must be byte-identical);
+5. a warm re-scan: one run fills the cache, the next is timed (output must be byte-identical);
+6. one-file pre-commit mode: ``prodready check services/svc-0000/Dockerfile``, median of ``--runs``;
+7. with ``--scale``: a 4x repo (``--services 800``) in ``bench/out/repo800``;
+8. with ``--peers``: checkov on the same repo, only when ``checkov`` is already on PATH (never
+   installed by this script), scored with ``bench/rulemap-checkov.json``.
+
+Peak RSS is ``ru_maxrss`` of each child from ``os.wait4`` (the largest process of its tree).
+"""
 
 from __future__ import annotations
 
 import argparse
+import filecmp
+import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+ONE_FILE = "services/svc-0000/Dockerfile"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default="../shared")
-    args = ap.parse_args()
-    out = os.path.join("bench", "out", "repo")
-    if not os.path.isdir(out):
-        subprocess.run(
-            [sys.executable, os.path.join(args.shared, "bench", "make_repo.py"), out], check=True
+@dataclass
+class Run:
+    wall: float
+    rss_mb: float
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> Run:
+    """Run a child, return wall time and its peak RSS (from wait4, Linux reports KiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        rss = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+        return Run(
+            wall,
+            rss,
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
         )
-    start = time.perf_counter()
+
+
+def ensure_repo(shared: Path, dest: Path, services: int) -> None:
+    if (dest / "PLANTED.json").exists():
+        return
+    print(f"generating {dest} ({services} services) ...", flush=True)
+    if dest.exists():
+        shutil.rmtree(dest)
     subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "prodready"), "check", out,
-         "--format", "sarif", "-o", os.path.join("bench", "out", "prodready.sarif"), "--exit-zero"],
+        [
+            sys.executable,
+            str(shared / "bench" / "make_repo.py"),
+            str(dest),
+            "--services",
+            str(services),
+        ],
         check=True,
+        stdout=subprocess.DEVNULL,
     )
-    print(f"full scan: {time.perf_counter() - start:.2f} s")
+    # its own work tree: per-file mode takes the git top as the scan root
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(dest)], check=True)
+    else:
+        (dest / ".git").mkdir(exist_ok=True)
+
+
+def prodready() -> list[str]:
+    exe = Path(sys.executable).with_name("prodready")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "linter.cli"]
+
+
+def full_scan(repo: Path, sarif: Path, *extra: str) -> Run:
+    cmd = [*prodready(), "check", ".", "--format", "sarif", "-o", str(sarif), "--exit-zero"]
+    r = run([*cmd, *extra], cwd=repo)
+    if r.code != 0:
+        raise SystemExit(f"scan failed ({r.code}): {' '.join(cmd + list(extra))}\n{r.stderr}")
+    return r
+
+
+def floor(shared: Path, repo: Path) -> tuple[float, int, int]:
+    r = run([sys.executable, str(shared / "bench" / "floor.py"), str(repo)])
+    files, size, _hits, secs, _ = r.stdout.split()
+    return float(secs), int(files), int(size)
+
+
+def score(shared: Path, sarif: Path, planted: Path, rulemap: Path) -> tuple[str, str]:
+    r = run(
+        [sys.executable, str(shared / "bench" / "score.py"), str(sarif), str(planted), str(rulemap)]
+    )
+    if r.code != 0:
+        return f"score.py failed: {r.stderr.strip()}", "?"
+    total = r.stdout.strip().splitlines()[-1].split()
+    # total FOUND PLANTED RECALL FALSE
+    return r.stdout, f"{total[1]}/{total[2]} ({total[3]}), {total[4]} false"
+
+
+def median_wall(cmd: list[str], cwd: Path, runs: int) -> tuple[float, list[float]]:
+    walls = []
+    for _ in range(runs):
+        r = run(cmd, cwd=cwd)
+        if r.code not in (0, 1):
+            raise SystemExit(f"one-file run failed ({r.code}): {r.stderr}")
+        walls.append(r.wall)
+    return statistics.median(walls), walls
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, metric: str, value: str, target: str = "", ok: bool | None = None) -> None:
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        self.rows.append((metric, value, target, verdict))
+        print(f"  {metric}: {value}", flush=True)
+
+    def print(self) -> None:
+        head = ("metric", "value", "target", "")
+        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(4)]
+        line = "  ".join("-" * w for w in widths)
+        print()
+        print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+        print(line)
+        for r in self.rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", default="../shared", help="the shared folder (bench scripts)")
+    ap.add_argument("--runs", type=int, default=7, help="one-file runs (median)")
+    ap.add_argument("--scale", action="store_true", help="also time a 4x repo (800 services)")
+    ap.add_argument("--peers", action="store_true", help="also time checkov when it is installed")
+    ap.add_argument("--jobs", default=None, help="--jobs for the main full scan (default: CPUs)")
+    args = ap.parse_args(argv)
+    shared = Path(args.shared).resolve()
+    OUT.mkdir(parents=True, exist_ok=True)
+    repo = OUT / "repo"
+    ensure_repo(shared, repo, 200)
+    cache = OUT / "cache"
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    t = Table()
+
+    fl, files, size = floor(shared, repo)
+    t.add("bench repo", f"{files:,} files, {size / 1e6:.1f} MB")
+    t.add("floor.py (read + 1 regex)", f"{fl:.2f} s")
+
+    sarif = OUT / "prodready.sarif"
+    cold = full_scan(repo, sarif, "--no-cache", *jobs)
+    t.add(
+        f"full scan, cold ({'--jobs ' + args.jobs if args.jobs else 'default jobs'})",
+        f"{cold.wall:.2f} s = {cold.wall / fl:.2f}x floor",
+        "<= 4x floor",
+        cold.wall <= 4 * fl,
+    )
+    t.add("peak RSS, full scan", f"{cold.rss_mb:.0f} MB", "<= 300 MB", cold.rss_mb <= 300)
+    table, summary = score(shared, sarif, repo / "PLANTED.json", HERE / "rulemap.json")
+    t.add(
+        "planted recall (score.py)", summary, "100 %, 0 false", summary.endswith("(100%), 0 false")
+    )
+
+    sarif1 = OUT / "prodready-jobs1.sarif"
+    one = full_scan(repo, sarif1, "--no-cache", "--jobs", "1")
+    same = filecmp.cmp(sarif, sarif1, shallow=False)
+    t.add(
+        "full scan, cold, --jobs 1", f"{one.wall:.2f} s; SARIF identical: {same}", "identical", same
+    )
+
+    if cache.exists():
+        shutil.rmtree(cache)
+    fill = full_scan(repo, OUT / "prodready-fill.sarif", "--cache-dir", str(cache), *jobs)
+    warm_sarif = OUT / "prodready-warm.sarif"
+    warm = full_scan(repo, warm_sarif, "--cache-dir", str(cache), *jobs)
+    same = filecmp.cmp(sarif, warm_sarif, shallow=False)
+    t.add("full scan, filling the cache", f"{fill.wall:.2f} s")
+    t.add(
+        "warm re-scan (unchanged repo)",
+        f"{warm.wall:.2f} s; SARIF identical: {same}",
+        "<= 0.5 s, identical",
+        warm.wall <= 0.5 and same,
+    )
+
+    med, walls = median_wall([*prodready(), "check", ONE_FILE], repo, args.runs)
+    t.add(
+        f"one file ({ONE_FILE}), median of {args.runs}",
+        f"{med * 1000:.0f} ms (min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f})",
+        "<= 150 ms",
+        med <= 0.150,
+    )
+
+    if args.scale:
+        big = OUT / "repo800"
+        ensure_repo(shared, big, 800)
+        bfl, bfiles, bsize = floor(shared, big)
+        bcold = full_scan(big, OUT / "prodready-800.sarif", "--no-cache", *jobs)
+        ratio = bcold.wall / cold.wall
+        t.add("4x repo", f"{bfiles:,} files, {bsize / 1e6:.1f} MB; floor {bfl:.2f} s")
+        t.add(
+            "4x repo full scan, cold",
+            f"{bcold.wall:.2f} s = {ratio:.2f}x the 1x scan; RSS {bcold.rss_mb:.0f} MB",
+            "<= 4.4x",
+            ratio <= 4.4,
+        )
+
+    if args.peers:
+        checkov = shutil.which("checkov")
+        if checkov is None:
+            t.add("checkov", "not installed (install it yourself; this script never does)")
+        else:
+            cdir = OUT / "checkov"
+            cdir.mkdir(exist_ok=True)
+            cr = run(
+                [
+                    checkov,
+                    "-d",
+                    ".",
+                    "--framework",
+                    "kubernetes",
+                    "dockerfile",
+                    "secrets",
+                    "github_actions",
+                    "-o",
+                    "sarif",
+                    "--output-file-path",
+                    str(cdir),
+                    "--quiet",
+                    "--compact",
+                ],
+                cwd=repo,
+            )
+            csarif = cdir / "results_sarif.sarif"
+            t.add(
+                "checkov full scan",
+                f"{cr.wall:.2f} s; prodready is {cr.wall / cold.wall:.1f}x faster",
+                ">= 10x faster",
+                cr.wall >= 10 * cold.wall,
+            )
+            if csarif.exists():
+                _, csum = score(
+                    shared, csarif, repo / "PLANTED.json", HERE / "rulemap-checkov.json"
+                )
+                t.add("checkov planted recall", csum)
+
+    print("\nscore.py (prodready, cold full scan):")
+    print(table)
+    t.print()
+    (OUT / "bench.json").write_text(json.dumps(t.rows, indent=1) + "\n")
     return 0
 
 

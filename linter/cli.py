@@ -110,6 +110,20 @@ def cli() -> None:
     is_flag=True,
     help="Print the automatic fixes as a unified diff (nothing written) instead of a report.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for file-scope policies (default: CPU count; big scans only).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the scan cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Scan cache directory (default: .prodready_cache in the scan root).",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -133,11 +147,15 @@ def check(
     online: bool,
     vuln_db: str | None,
     fix_diff: bool,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
     from linter import adopt
     from linter.engine import ScanOptions
     from linter.output import render
+    from linter.parallel import default_jobs
 
     opts = ScanOptions(
         paths=paths or (".",),
@@ -148,6 +166,8 @@ def check(
         helm_values=helm_values,
         online=online,
         vuln_db=vuln_db,
+        jobs=jobs or default_jobs(),
+        cache_dir=None if no_cache else (cache_dir or ""),
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
     result = adopt.run(opts, extras)

@@ -34,6 +34,7 @@ class FoundFile:
     path: str  # display path (POSIX, relative to the display base)
     abspath: str
     size: int
+    mtime_ns: int = 0  # for the scan cache (linter/cache.py)
 
 
 def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
@@ -142,7 +143,7 @@ def walk(
                     if not ignored(rel, True):
                         yield from visit(entry.path, rel)
                 elif stat.S_ISREG(st.st_mode) and not ignored(rel, False):
-                    yield FoundFile(shown, entry.path, st.st_size)
+                    yield FoundFile(shown, entry.path, st.st_size, st.st_mtime_ns)
         finally:
             if pushed:
                 ignores.pop()

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 
 import pathspec
 
+from linter import cache, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
-from linter import render, suppress
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
 from linter.policy import CheckContext, Policy, PolicyMeta
 from linter.redact import redact
+from linter.source import SourceFile
 
 K = ArtifactKind
 
@@ -61,6 +62,10 @@ class ScanOptions:
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
     #: extra values files for ``helm template`` (linter/render.py)
     helm_values: Sequence[str] = ()
+    #: worker processes for the file-scope policies (linter/parallel.py); 1 = in this process
+    jobs: int = 1
+    #: the scan cache's directory (linter/cache.py); "" = .prodready_cache in the root; None = off
+    cache_dir: str | None = None
 
 
 def _git_top(start: str) -> str | None:
@@ -111,19 +116,21 @@ def _run_policy(
 def _directives(index: RepoIndex) -> list[suppress.Directive]:
     out: list[suppress.Directive] = []
     for src in index.loaded_sources():
-        if not index.is_target(src.path):
-            continue
-        out.extend(suppress.parse_directives(src))
-        if src.kind == K.K8S and suppress.ANNOTATION in src.text:
-            manifest = index.parsed(src)
-            for obj in getattr(manifest, "objects", ()):
-                for holder in (obj.annotations, _template_annotations(obj.data)):
-                    value = holder.get(suppress.ANNOTATION)
-                    if isinstance(value, str):
-                        loc = obj.kind_loc()
-                        out.extend(
-                            suppress.parse_annotation(value, loc, obj.start_line, obj.end_line)
-                        )
+        if index.is_target(src.path):
+            out.extend(_source_directives(index, src))
+    return out
+
+
+def _source_directives(index: RepoIndex, src: SourceFile) -> list[suppress.Directive]:
+    out = suppress.parse_directives(src)
+    if src.kind == K.K8S and suppress.ANNOTATION in src.text:
+        manifest = index.parsed(src)
+        for obj in getattr(manifest, "objects", ()):
+            for holder in (obj.annotations, _template_annotations(obj.data)):
+                value = holder.get(suppress.ANNOTATION)
+                if isinstance(value, str):
+                    loc = obj.kind_loc()
+                    out.extend(suppress.parse_annotation(value, loc, obj.start_line, obj.end_line))
     return out
 
 
@@ -151,6 +158,32 @@ def _per_file_ignored(
         if not drop:
             out.append(f)
     return out
+
+
+def _open_cache(
+    opts: ScanOptions,
+    registry: reg.Registry,
+    config: cfg.Config,
+    enabled: Iterable[str],
+    policies: Sequence[Policy],
+    index: RepoIndex,
+    explicit: object,
+) -> tuple[cache.ScanCache | None, tuple[str, bool] | None]:
+    """The scan cache for a directory scan (None for named files: pre-commit runs are small),
+    and the whole tree's signature (None when the result depends on more than the files)."""
+    if opts.cache_dir is None or explicit is not None:
+        return None, None
+    key = cache.scan_key(
+        config=config,
+        enabled=enabled,
+        policy_modules=sorted({p.check.__module__ for p in policies}),
+        root=index.root,
+        base=index.base,
+        extra={"helm_values": list(opts.helm_values), "vuln_db": opts.vuln_db},
+    )
+    store = cache.ScanCache(opts.cache_dir or os.path.join(index.root, cache.CACHE_DIR), key)
+    online = bool(opts.online or getattr(config, "online", False))
+    return store, None if online else cache.tree_signature(index.all_found())
 
 
 def scan(opts: ScanOptions) -> ScanResult:
@@ -186,27 +219,29 @@ def scan(opts: ScanOptions) -> ScanResult:
     # file-scope policies, file by file (one read and one parse per file)
     file_pols = [p for p in policies if p.meta.scope == "file"]
     all_targets = index.targets()
+    store, tree_sig = _open_cache(opts, registry, config, enabled, policies, index, explicit)
+    if store is not None and tree_sig is not None:
+        hit = store.tree_lookup(tree_sig[0])
+        if hit is not None:  # nothing changed since the cached scan: its result as a whole
+            notes_sorted = sorted(set(hit.notes + store.notes), key=Notification.sort_key)
+            meta_of = {m.id: m for m in registry.all_metas()}
+            return ScanResult(
+                hit.findings,
+                notes_sorted,
+                [meta_of[r] for r in sorted(enabled)],
+                hit.snippets,
+                root,
+                base,
+                config,
+                sum(1 for n in notes_sorted if n.code == "prodready-internal-error"),
+                index,
+                timings,
+            )
     lap("setup and discovery")
-    for done, target in enumerate(all_targets):
-        if opts.progress is not None:
-            opts.progress("files", done, len(all_targets))
-        kind = index.kind_of(target)
-        if kind is None:
-            continue
-        interested = [p for p in file_pols if kind in p.meta.kinds]
-        if not interested:
-            continue
-        src = index.source(target)
-        if src is None:
-            continue
-        for pol in interested:
-            if pol.meta.raw_source:
-                arg: object = src
-            else:
-                arg = index.parsed(src)
-                if arg is None:
-                    continue
-            findings.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
+    # file by file (one read and one parse per file), from the cache, here or in workers
+    phase = parallel.FilePhase(
+        index, all_targets, file_pols, contexts, jobs=opts.jobs, store=store, progress=opts.progress
+    )
     # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
     k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
     for manifest in render.rendered_manifests(index) if k8s_pols else ():
@@ -221,12 +256,21 @@ def scan(opts: ScanOptions) -> ScanResult:
             found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
             found = render.map_back(index, found)
             findings.extend(f for f in found if index.is_target(f.location.path))
+    entries = {e.path: e for e in phase.wait()}
+    for e in entries.values():
+        findings.extend(e.findings)
+        notes.extend(e.notes)
+    notes.extend(store.notes if store is not None else ())
 
     lap("repo policies")
     # per-file ignores, inline suppressions, severity overrides
     findings = _per_file_ignored(findings, config.per_file_ignores)
     meta_of = {m.id: m for m in registry.all_metas()}
-    findings = suppress.apply(findings, _directives(index), enabled, meta_of.keys(), meta_of)
+    loaded = {s.path for s in index.loaded_sources()}
+    directives = _directives(index) + [
+        d for e in entries.values() if e.path not in loaded for d in e.directives or ()
+    ]
+    findings = suppress.apply(findings, directives, enabled, meta_of.keys(), meta_of)
     if config.severity:
         findings = [
             replace(f, severity=config.severity[f.rule_id]) if f.rule_id in config.severity else f
@@ -236,20 +280,36 @@ def scan(opts: ScanOptions) -> ScanResult:
     # deduplicate, sort, redact
     unique = {(f.rule_id, f.location, f.message): f for f in findings}
     findings = sorted(unique.values(), key=Finding.sort_key)
-    secrets = [v for f in findings for v in f.redact]
+    # a secret is masked in every snippet and message about the file it was found in
+    secrets: dict[str, set[str]] = {}
+    for f in findings:
+        if f.redact:
+            secrets.setdefault(f.location.path, set()).update(f.redact)
     snippets: dict[tuple[str, int], str] = {}
     sources = {s.path: s for s in index.loaded_sources()}
     for f in findings:
         src = sources.get(f.location.path)
         key = (f.location.path, f.location.start_line)
         if src is not None and key not in snippets:
-            snippets[key] = redact(src.line(f.location.start_line), secrets)
+            snippets[key] = redact(src.line(f.location.start_line), secrets.get(key[0], ()))
+        elif key not in snippets and f.location.path in entries:
+            cached = entries[f.location.path].lines.get(f.location.start_line)
+            if cached is not None:
+                snippets[key] = redact(cached, secrets.get(key[0], ()))
     if secrets:
-        findings = [replace(f, message=redact(f.message, secrets)) for f in findings]
+        findings = [
+            replace(f, message=redact(f.message, {*f.redact, *secrets.get(f.location.path, ())}))
+            for f in findings
+        ]
     notes_sorted = sorted(set(notes), key=Notification.sort_key)
     internal = sum(1 for n in notes_sorted if n.code == "prodready-internal-error")
     rules = [meta_of[r] for r in sorted(enabled)]
     lap("suppressions and sorting")
+    if store is not None:
+        if tree_sig is not None and tree_sig[1]:
+            store.tree_put(tree_sig[0], findings, notes_sorted, snippets)
+        store.forget_others(f.path for f in all_targets)
+        store.save()
     return ScanResult(
         findings, notes_sorted, rules, snippets, root, base, config, internal, index, timings
     )

@@ -7,6 +7,7 @@ policies see the whole scan root through the same cache, so nothing is read or p
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import posixpath
 from collections.abc import Callable, Iterable
@@ -99,6 +100,8 @@ class RepoIndex:
         self._parsed: dict[str, Any] = {}
         self._memo: dict[Any, Any] = {}
         self._abspath: dict[str, str] = {}
+        #: SHA-256 of the bytes of every file read (the scan cache validates entries with it)
+        self.digests: dict[str, str] = {}
         self._chart_roots: frozenset[str] | None = None
         #: ``--helm-values`` files for ``helm template`` (linter/render.py)
         self.helm_values: tuple[str, ...] = ()
@@ -195,6 +198,7 @@ class RepoIndex:
             try:
                 with open(f.abspath, "rb") as fh:
                     data = fh.read(self.config.max_file_size + 1)
+                self.digests[f.path] = hashlib.sha256(data).hexdigest()
             except OSError as exc:
                 note = f"cannot read file ({exc.strerror or exc}); skipped"
             else:
@@ -245,14 +249,19 @@ class RepoIndex:
         self, kinds: Iterable[ArtifactKind], targets_only: bool = False
     ) -> list[SourceFile]:
         kinds = frozenset(kinds)
-        files = self.targets() if targets_only else self.all_found()
-        out = []
-        for f in files:
-            if self.kind_of(f) in kinds:
-                src = self.source(f)
-                if src is not None:
-                    out.append(src)
-        return out
+
+        def collect() -> list[SourceFile]:
+            files = self.targets() if targets_only else self.all_found()
+            out = []
+            for f in files:
+                if self.kind_of(f) in kinds:
+                    src = self.source(f)
+                    if src is not None:
+                        out.append(src)
+            return out
+
+        # policies ask for the same kinds again and again: walk the file list once per question
+        return list(self.memo(("sources-of", kinds, targets_only), collect))
 
     def parsed(self, src: SourceFile) -> Any:
         """Typed artifact for a source (None when it failed to parse; notified once)."""

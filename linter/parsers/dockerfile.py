@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dockerfile as _df
-
 from linter.model import Location, Notification, NotificationLevel
 from linter.parsers.yaml import ParseError
 from linter.source import SourceFile
@@ -57,6 +55,9 @@ class DockerfileArtifact:
 
 
 def parse_dockerfile(src: SourceFile) -> DockerfileArtifact:
+    # imported here: the Go runtime inside must not start before worker processes fork
+    import dockerfile as _df
+
     try:
         cmds = _df.parse_string(src.text)
     except _df.GoParseError as exc:

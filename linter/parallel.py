@@ -1,0 +1,203 @@
+"""The file-scope phase of a scan: per file, in this process or in worker processes, with the cache.
+
+Each target file gives one :class:`~linter.cache.FileEntry` (its file-scope findings, the
+notifications its read and parse gave, its inline directives, the lines they point at). Entries
+come from the cache when the file is unchanged; the others are computed here, or — for big scans
+with ``jobs > 1`` — by forked worker processes in contiguous chunks while this process goes on with
+the repo-scope policies. Output is identical whatever the number of jobs: the engine sorts and
+deduplicates everything afterwards.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from linter.cache import FileEntry, ScanCache
+from linter.model import Finding
+
+if TYPE_CHECKING:
+    from linter.discover import FoundFile
+    from linter.index import RepoIndex
+    from linter.policy import CheckContext, Policy
+
+#: below this many files to check, worker processes cost more than they save
+MIN_PARALLEL_FILES = 400
+CHUNK = 128
+
+Progress = Callable[[str, int, int], None]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _Job:
+    index: RepoIndex
+    policies: Sequence[Policy]
+    contexts: Mapping[str, CheckContext]
+    targets: Sequence[FoundFile]
+
+
+#: set in the parent just before forking; the workers inherit it (nothing is pickled but results)
+_JOB: _Job | None = None
+
+
+def scan_file(
+    index: RepoIndex,
+    target: FoundFile,
+    policies: Sequence[Policy],
+    contexts: Mapping[str, CheckContext],
+) -> FileEntry | None:
+    """Run the file-scope policies on one file. None when no policy reads its kind."""
+    from linter.engine import _run_policy, _source_directives
+
+    notes = index.notifications
+    before = len(notes)
+    kind = index.kind_of(target)
+    if kind is None:
+        return _entry(target, [], notes[before:], None, index)
+    interested = [p for p in policies if kind in p.meta.kinds]
+    if not interested:
+        return _entry(target, [], notes[before:], None, index)
+    src = index.source(target)
+    found: list[Finding] = []
+    if src is not None:
+        for pol in interested:
+            if pol.meta.raw_source:
+                arg: object = src
+            else:
+                arg = index.parsed(src)
+                if arg is None:
+                    continue
+            found.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
+    directives = _source_directives(index, src) if src is not None else None
+    entry = _entry(target, found, notes[before:], directives, index)
+    if src is not None:
+        wanted = {f.location.start_line for f in found}
+        wanted.update(d.location.start_line for d in directives or ())
+        entry.lines = {n: src.line(n) for n in sorted(wanted)}
+    return entry
+
+
+def _entry(
+    target: FoundFile,
+    found: list[Finding],
+    notes: Sequence[Any],
+    directives: Any,
+    index: RepoIndex,
+) -> FileEntry:
+    return FileEntry(
+        target.path,
+        target.size,
+        getattr(target, "mtime_ns", 0),
+        index.digests.get(target.path, ""),
+        found,
+        list(notes),
+        directives,
+    )
+
+
+def _work(span: tuple[int, int]) -> list[FileEntry]:
+    job = _JOB
+    assert job is not None
+    out = []
+    for t in job.targets[span[0] : span[1]]:
+        entry = scan_file(job.index, t, job.policies, job.contexts)
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
+class FilePhase:
+    """A started file-scope phase; :meth:`wait` returns every entry."""
+
+    def __init__(
+        self,
+        index: RepoIndex,
+        targets: Sequence[FoundFile],
+        policies: Sequence[Policy],
+        contexts: Mapping[str, CheckContext],
+        *,
+        jobs: int = 1,
+        store: ScanCache | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.entries: list[FileEntry] = []
+        self.store = store
+        self._pool: Any = None
+        self._async: Any = None
+        todo: list[FoundFile] = []
+        for t in targets:
+            hit = None
+            if store is not None:
+                hit = store.lookup(t.path, t.abspath, t.size, getattr(t, "mtime_ns", 0))
+            if hit is not None:
+                self.entries.append(hit)
+            else:
+                todo.append(t)
+        self._todo = todo
+        if jobs > 1 and len(todo) >= MIN_PARALLEL_FILES and _can_fork():
+            self._start_pool(index, todo, policies, contexts, jobs)
+            return
+        for done, t in enumerate(todo):
+            if progress is not None:
+                progress("files", done, len(todo))
+            entry = scan_file(index, t, policies, contexts)
+            if entry is not None:
+                self._computed(entry)
+
+    def _start_pool(
+        self,
+        index: RepoIndex,
+        todo: Sequence[FoundFile],
+        policies: Sequence[Policy],
+        contexts: Mapping[str, CheckContext],
+        jobs: int,
+    ) -> None:
+        global _JOB
+        # classify by name and find chart roots now, so that every worker agrees
+        _ = index.chart_roots
+        _JOB = _Job(index, policies, contexts, todo)
+        ctx = multiprocessing.get_context("fork")
+        spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
+        try:
+            self._pool = ctx.Pool(jobs)
+            self._async = self._pool.map_async(_work, spans, chunksize=1)
+        finally:
+            _JOB = None
+
+    def _computed(self, entry: FileEntry) -> None:
+        self.entries.append(entry)
+        if self.store is not None:
+            self.store.put(entry)
+
+    def wait(self) -> list[FileEntry]:
+        if self._async is not None:
+            try:
+                for chunk in self._async.get():
+                    for entry in chunk:
+                        self._computed(entry)
+            finally:
+                self._pool.close()
+                self._pool.join()
+                self._async = self._pool = None
+        return self.entries
+
+
+#: extension modules whose runtime does not survive fork (buildkit's parser embeds Go's runtime)
+FORK_UNSAFE = ("dockerfile",)
+
+
+def _can_fork() -> bool:
+    if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return not any(name in sys.modules for name in FORK_UNSAFE)

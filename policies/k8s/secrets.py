@@ -21,7 +21,12 @@ SECRET_NAME = re.compile(
     re.I,
 )
 #: names that look secret-like but hold no secret
-NOT_SECRET_NAME = re.compile(r"(_FILE|_PATH|_DIR|_URL_?PATH|_ENABLED|_LENGTH|_TTL|_EXPIRY)$", re.I)
+NOT_SECRET_NAME = re.compile(
+    r"(_FILE|_PATH|_DIR|_URL_?PATH|_ENABLED|_LENGTH|_TTL|_EXPIRY|_SIZE|_LIMIT|_COUNT|_TIMEOUT|"
+    r"_NAME|_KEY_ID|_HEADER|_TYPE|_MODE)$|TOKENS|MAX_|MIN_",
+    re.I,
+)
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?[a-zA-Z]{0,2}$")
 PLACEHOLDER = re.compile(
     r"^(|changeme|change-me|change_me|xxx+|\*+|<[^>]*>|your[-_].*|example|dummy|placeholder|"
     r"todo|none|null|false|true)$",
@@ -55,7 +60,9 @@ def secret_in_env(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]
     """## What it does
     Reports `env` entries whose name looks like a secret (`*PASSWORD*`, `*TOKEN*`,
     `*SECRET*`, `*API_KEY*`, …) and whose `value` is a literal, in every container and init
-    container. Placeholders (`changeme`, `<…>`), `$(VAR)` references and `valueFrom` pass.
+    container. Placeholders (`changeme`, `<…>`), numbers, `$(VAR)` references and
+    `valueFrom` pass, and so do names that only describe a secret (`*_FILE`, `*_PATH`,
+    `MAX_TOKENS`, `*_KEY_ID`).
     The value never appears in the output.
 
     ## Why is this bad
@@ -87,7 +94,7 @@ def secret_in_env(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]
                 if NOT_SECRET_NAME.search(name):
                     continue
                 value = _literal(entry.get("value"))
-                if value is None:
+                if value is None or NUMBER.match(value):
                     continue
                 loc = value_loc(obj.source, entry, "value", c.logical) or c.name_loc()
                 yield ctx.finding(
@@ -156,6 +163,15 @@ AUTH_ENV = frozenset(
 )
 
 
+SERVER_BINARIES = (
+    "redis-server",
+    "valkey-server",
+    "keydb-server",
+    "docker-entrypoint",
+    "redis-stack",
+)
+
+
 def _words(c: Container) -> list[str]:
     out: list[str] = []
     for key in ("command", "args"):
@@ -181,10 +197,11 @@ def _words(c: Container) -> list[str]:
 )
 def redis_no_auth(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]:
     """## What it does
-    Reports containers running a Redis image (`redis`, `bitnami/redis`, `valkey`, `keydb`, …)
-    whose command/args pass no `--requirepass`, `--aclfile` or config file, and whose `env`
-    sets no `REDIS_PASSWORD`-style variable. A Bitnami image with
-    `ALLOW_EMPTY_PASSWORD=yes` fails.
+    Reports containers running a Redis server image (`redis`, `bitnami/redis`, `valkey`,
+    `keydb`, …) whose command/args pass no `--requirepass`, `--aclfile` or config file, and
+    whose `env` sets no `REDIS_PASSWORD`-style variable. A Bitnami image with
+    `ALLOW_EMPTY_PASSWORD=yes` fails. Containers whose `command` runs something other than the
+    server (`redis-cli`, a shell script) are skipped.
 
     ## Why is this bad
     Redis without authentication accepts every command from anyone who can reach the port —
@@ -205,7 +222,11 @@ def redis_no_auth(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]
             if not isinstance(image, str) or parse_image(image).name not in REDIS_NAMES:
                 continue
             words = _words(c)
-            if any(w.startswith(AUTH_FLAGS) or w.endswith(".conf") for w in words):
+            command = c.data.get("command")
+            text = " ".join(words)
+            if command and not any(b in text for b in SERVER_BINARIES):
+                continue  # redis-cli, a sentinel or a script: not (known to be) the server
+            if any(flag in text for flag in AUTH_FLAGS) or ".conf" in text:
                 continue
             env = c.data.get("env")
             env_names: dict[str, Any] = {}

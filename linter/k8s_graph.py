@@ -97,11 +97,33 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
     return True
 
 
+#: labels that controllers put on pods at run time: never in a pod template, so not matched
+RUNTIME_LABELS = frozenset(
+    {
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "pod-template-hash",
+        "controller-revision-hash",
+        "batch.kubernetes.io/job-name",
+        "batch.kubernetes.io/controller-uid",
+        "job-name",
+        "controller-uid",
+    }
+)
+
+
 def map_selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
-    """A Service-style plain ``{key: value}`` selector (empty matches nothing)."""
+    """A Service-style plain ``{key: value}`` selector (empty matches nothing).
+
+    Keys that controllers add at run time (``statefulset.kubernetes.io/pod-name`` …) are
+    ignored: they select one pod of a workload whose template cannot carry them.
+    """
     if not isinstance(selector, dict) or not selector:
         return False
-    return all(labels.get(str(k)) == str(v) for k, v in selector.items())
+    static = {str(k): v for k, v in selector.items() if str(k) not in RUNTIME_LABELS}
+    if not static:
+        return False
+    return all(labels.get(k) == str(v) for k, v in static.items())
 
 
 def same_namespace(a: K8sObject, b: K8sObject) -> bool:

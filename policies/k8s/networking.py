@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.index import RepoIndex
-from linter.k8s_graph import get_path, k8s_graph
-from linter.model import ArtifactKind, Finding, Severity
+from linter.k8s_graph import RUNTIME_LABELS, get_path, k8s_graph
+from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.parsers.k8s import K8sManifest
 from linter.policy import CheckContext, policy
 from linter.positions import key_loc, value_loc
@@ -22,12 +22,16 @@ from linter.positions import key_loc, value_loc
     tags=("reliability",),
     section="Infrastructure",
     scope="repo",
+    confidence=Confidence.MEDIUM,
 )
 def service_selector_dangling(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports Services whose `spec.selector` matches the pod template labels of no workload
     (Deployment, StatefulSet, DaemonSet, Job, Pod, …) of the scanned files in the same
-    namespace. Services without a selector (ExternalName, manual Endpoints) are skipped.
+    namespace. Services without a selector (ExternalName, manual Endpoints) are skipped; labels
+    that controllers add at run time (`statefulset.kubernetes.io/pod-name`,
+    `pod-template-hash`, …) are not compared. Medium confidence: the workload may be deployed
+    from outside the scanned files (another repository, an operator).
 
     ## Why is this bad
     The Service has no endpoints: every request to it fails with connection refused, while
@@ -50,6 +54,8 @@ def service_selector_dangling(ctx: CheckContext, index: RepoIndex) -> Iterator[F
         if not isinstance(selector, dict) or not selector:
             continue
         if any("{{" in str(v) or "$" in str(v) for v in selector.values()):
+            continue
+        if all(str(k) in RUNTIME_LABELS for k in selector):
             continue
         if graph.workloads_selected_by(svc):
             continue

@@ -125,7 +125,8 @@ def test_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
     old = os.getcwd()
     os.chdir(FAIL)
     try:
-        code = main(["check", ".", "--select", "deps-vulnerable", "--vuln-db", str(OSV), "-q"])
+        args = ["check", ".", "--select", "deps-vulnerable", "--vuln-db", str(OSV), "-q"]
+        code = main([*args, "--no-cache"])  # nothing written into the fixture
     finally:
         os.chdir(old)
     out = capsys.readouterr().out

@@ -89,7 +89,7 @@ def test_private_key_needs_body_and_end() -> None:
     truncated = f"{begin}\n{body}\n"
     assert _scan(truncated, "k.pem", ArtifactKind.TEXT) == []
     full = f"{begin}\n{body}\n-----END RSA PRIVATE KEY-----\n"
-    assert _scan(full, "k.pem", ArtifactKind.TEXT) == ["1:1 private-key rsa private key"]
+    assert _scan(full, "k.pem", ArtifactKind.TEXT) == ["1:1 private-key RSA private key"]
 
 
 def test_very_long_line_is_capped_not_crashing() -> None:

@@ -656,7 +656,7 @@ def _pem_hits(text: str, offsets: _Offsets) -> list[Candidate]:
             continue
         line, col = offsets.pos(m.start())
         redact = tuple(dict.fromkeys(c for c in chunks if len(c) >= 4))
-        label = m.group("kind").lower()
+        label = _pem_label(m.group("kind"))
         out.append(
             Candidate(
                 PRIVATE_KEY,
@@ -669,6 +669,17 @@ def _pem_hits(text: str, offsets: _Offsets) -> list[Candidate]:
             )
         )
     return out
+
+
+_PEM_WORDS = {"OPENSSH": "OpenSSH", "ENCRYPTED": "encrypted", "PRIVATE": "private", "KEY": "key"}
+
+
+def _pem_label(kind: str) -> str:
+    """`RSA PRIVATE KEY` → `RSA private key`; `PGP PRIVATE KEY BLOCK` → `PGP private key`."""
+    words = kind.split()
+    if words[-1] == "BLOCK":
+        words.pop()
+    return " ".join(_PEM_WORDS.get(w, w) for w in words)
 
 
 def _service_account_hits(text: str, offsets: _Offsets) -> list[Candidate]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from linter.index import RepoIndex
 from linter.k8s_graph import HPA_KIND, get_path, k8s_graph, replicas
-from linter.model import ArtifactKind, Finding, Severity
+from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.parsers.k8s import K8sManifest, K8sObject
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
@@ -127,12 +127,14 @@ def missing_hpa(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     tags=("reliability",),
     section=SECTION,
     scope="repo",
+    confidence=Confidence.MEDIUM,
 )
 def hpa_dangling(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports HorizontalPodAutoscalers whose `scaleTargetRef` names a kind/name that no object
     of the scanned files has (in the same namespace). Targets of kinds that are not part of
     core Kubernetes (Argo Rollouts, custom resources) are only checked when such objects exist.
+    Medium confidence: the target may be deployed from outside the scanned files.
 
     ## Why is this bad
     A dangling HPA scales nothing: the workload it was meant for runs at a fixed size, and

@@ -272,3 +272,27 @@ def test_missing_kustomize_is_a_notification(tmp_path: Path, bin_dir: Path) -> N
     assert _codes(result.notifications) == [
         ("overlays/prod/kustomization.yaml", "prodready-render-skipped")
     ]
+
+
+def test_cli_helm_values_option(
+    tmp_path: Path, bin_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linter.cli import main
+
+    repo = tmp_path / "repo"
+    _chart(repo)
+    values = tmp_path / "prod.yaml"
+    values.write_text("replicas: 3\n")
+    (tmp_path / "out.yaml").write_text(HELM_OUTPUT)
+    _fake(bin_dir, "helm", f'echo "$@" > "{tmp_path}/argv"\ncat "{tmp_path}/out.yaml"\n')
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        code = main(["check", "--select", "k8s-single-replica", "--helm-values", str(values), "."])
+    finally:
+        os.chdir(old)
+    assert code == 1
+    assert (
+        "charts/shop/templates/deployment.yaml:6:13: k8s-single-replica" in capsys.readouterr().out
+    )
+    assert (tmp_path / "argv").read_text().split()[-2:] == ["--values", str(values)]

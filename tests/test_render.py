@@ -296,3 +296,23 @@ def test_cli_helm_values_option(
         "charts/shop/templates/deployment.yaml:6:13: k8s-single-replica" in capsys.readouterr().out
     )
     assert (tmp_path / "argv").read_text().split()[-2:] == ["--values", str(values)]
+
+
+@pytest.mark.skipif(
+    render.which("kustomize") is None and render.which("kubectl") is None,
+    reason="needs a real kustomize or kubectl",
+)
+def test_real_kustomize_build(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "vendor").mkdir(parents=True)
+    (repo / ".gitignore").write_text("vendor/\n")  # not scanned as a plain manifest
+    (repo / "vendor" / "deploy.yaml").write_text(BASE_DEPLOY.replace("1.2.0", "latest"))
+    (repo / "vendor" / "kustomization.yaml").write_text("resources:\n  - deploy.yaml\n")
+    (repo / "app").mkdir()
+    (repo / "app" / "kustomization.yaml").write_text(
+        "namePrefix: prod-\nresources:\n  - ../vendor\n"
+    )
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert _codes(result.notifications) == []
+    assert triples(result) == ["app/kustomization.yaml:1:1 k8s-image-tag-mutable"]
+    assert "`ghcr.io/acme/api:latest`" in result.active[0].message

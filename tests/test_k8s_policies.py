@@ -90,3 +90,38 @@ def test_schema_validation_uses_the_target_version(tmp_path: Path) -> None:
     assert [(f.location.start_line, f.location.start_col) for f in old.active] == [(9, 7)]
     assert "resizePolicy" in old.active[0].message
     assert run_scan(["pod.yaml"], cwd=tmp_path, select=["k8s-schema-invalid"]).active == []
+
+
+def test_label_selectors() -> None:
+    from linter.k8s_graph import map_selector_matches, selector_matches
+
+    labels = {"app": "api", "tier": "backend"}
+    assert selector_matches({"matchLabels": {"app": "api"}}, labels)
+    assert not selector_matches({"matchLabels": {"app": "web"}}, labels)
+    expr = {"key": "tier", "operator": "In", "values": ["backend", "db"]}
+    assert selector_matches({"matchExpressions": [expr]}, labels)
+    assert not selector_matches(
+        {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["api"]}]}, labels
+    )
+    assert selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, labels)
+    assert not selector_matches(
+        {"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}, labels
+    )
+    assert not selector_matches({}, labels)  # an empty selector is never counted as a match
+    assert map_selector_matches({"app": "api"}, labels)
+    assert not map_selector_matches({"app": "api", "zone": "a"}, labels)
+    pod_name = {"app": "api", "statefulset.kubernetes.io/pod-name": "api-0"}
+    assert map_selector_matches(pod_name, labels)
+
+
+def test_pod_level_run_as_user_is_overridden_by_the_container(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+        "  securityContext: {runAsUser: 1000, runAsNonRoot: true}\n"
+        "  containers:\n"
+        "    - name: ok\n      image: a:1\n"
+        "    - name: root\n      image: a:1\n      securityContext: {runAsUser: 0}\n"
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-run-as-root"])
+    assert [(f.location.start_line, f.location.start_col) for f in result.active] == [(12, 36)]
+    assert "`root`" in result.active[0].message

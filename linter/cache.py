@@ -317,7 +317,7 @@ class ScanCache:
                 raise CacheFormatError("unexpected layout")
             self._raw_files = files
             self.tree = tree
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no cache yet, or no place for one
             return
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             self._ignore(exc)

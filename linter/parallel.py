@@ -135,6 +135,8 @@ class FilePhase:
         self.store = store
         self._pool: Any = None
         self._async: Any = None
+        #: whether worker processes did the work (tests check it)
+        self.used_workers = False
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -164,6 +166,7 @@ class FilePhase:
         jobs: int,
     ) -> None:
         global _JOB
+        self.used_workers = True
         # classify by name and find chart roots now, so that every worker agrees
         _ = index.chart_roots
         _JOB = _Job(index, policies, contexts, todo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -12,7 +13,14 @@ def mask(value: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """Mask every secret; a short one only where it stands as a whole token, so that a weak
+    password ``guest`` does not mangle the word ``guestbook``."""
     for value in sorted(set(secrets), key=len, reverse=True):
-        if len(value) >= 4 and value in text:
+        if len(value) < 4 or value not in text:
+            continue
+        if len(value) >= 12:  # long values are never an accidental part of ordinary words
             text = text.replace(value, mask(value))
+            continue
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
+        text = pattern.sub(mask(value).replace("\\", "\\\\"), text)
     return text

@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo golden test lint docs bench corpus fmt clean
+.PHONY: demo golden test lint docs bench corpus fuzz fmt clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,18 @@ fmt: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m linter.docs
+
+FUZZ_SECONDS ?= 60
+# atheris (a binary wheel for CPython 3.11 x86-64) is installed on demand; without it the
+# hypothesis property tests fuzz the same front ends. Crashes land in tests/fixtures/fuzz/<target>/.
+fuzz: $(STAMP)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install --quiet atheris || \
+		{ echo "atheris unavailable: running the hypothesis fuzz tests instead"; \
+		  $(BIN)/python -m pytest -q tests/test_fuzz.py; exit $$?; }
+	@for t in yaml dockerfile env suppress; do \
+		echo "=== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		$(BIN)/python bench/fuzz.py $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --shared $(SHARED)

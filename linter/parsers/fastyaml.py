@@ -89,6 +89,9 @@ def _compose(parser: Any, resolver: Any) -> Any:
                 event.end_mark,
                 style=event.style or None,
             )
+            if event.value == "" and not event.style:
+                # ruamel places an empty value where the next token starts; libyaml does not
+                raise Unsupported("empty plain scalar")
         elif cls is ev.MappingStartEvent:
             node = MappingNode(
                 resolve(MappingNode, None, event.implicit),

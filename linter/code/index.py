@@ -556,6 +556,14 @@ def code_index(index: RepoIndex) -> CodeIndex:
     return index.memo(("code-index",), lambda: _build(index))
 
 
+def target_files(index: RepoIndex) -> Iterator[CodeFile]:
+    """The parsed code files that are scan targets (repo-scope per-file checks)."""
+    files = code_index(index).files
+    for path in sorted(files):
+        if index.is_target(path):
+            yield files[path]
+
+
 def iter_files(cindex: CodeIndex, langs: Iterable[str] | None = None) -> Iterator[CodeFile]:
     want = None if langs is None else frozenset(langs)
     for path in sorted(cindex.files):

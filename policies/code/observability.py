@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.code.index import CodeService, code_index
+from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Confidence, Finding, Severity
@@ -108,9 +108,9 @@ def _leak(f: CodeFile, v: Value) -> str | None:
     tags=("security",),
     cwe=(532,),
     section=SECTION,
-    raw_source=True,
+    scope="repo",
 )
-def sensitive_data_logged(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def sensitive_data_logged(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports logging calls (`console.*`, `logger.*`/`log.*`/`logging.*`, winston/pino/bunyan,
     `print`, Go `log.Print*`/`fmt.Print*`) whose arguments reference a password, secret, token,
@@ -129,10 +129,11 @@ def sensitive_data_logged(ctx: CheckContext, src: object) -> Iterator[Finding]:
     logger.info({ user: user.id }, 'login');                    // passes
     ```
     """
-    path = getattr(src, "path", None)
-    f = code_index(ctx.index).files.get(path) if isinstance(path, str) else None
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _sensitive_data_logged_in(ctx, f)
+
+
+def _sensitive_data_logged_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     for c in f.calls:
         if not is_log_call(f, c):
             continue

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.code.index import code_index
+from linter.code.index import target_files
 from linter.code.model import CodeFile, Value
+from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location
 from linter.model import Severity as S
 from linter.policy import CheckContext, policy
@@ -15,13 +16,6 @@ CODE = frozenset(
     {ArtifactKind.PYTHON, ArtifactKind.JAVASCRIPT, ArtifactKind.TYPESCRIPT, ArtifactKind.GO}
 )
 JS = ("javascript", "typescript")
-
-
-def _file_of(ctx: CheckContext, src: object) -> CodeFile | None:
-    path = getattr(src, "path", None)
-    if not isinstance(path, str):
-        return None
-    return code_index(ctx.index).files.get(path)
 
 
 def _is_off(v: Value) -> bool:
@@ -100,9 +94,9 @@ def _tls_hits(f: CodeFile) -> Iterator[tuple[Location, str]]:
     tags=("security",),
     cwe=(295,),
     section="Security",
-    raw_source=True,
+    scope="repo",
 )
-def tls_verify_disabled(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def tls_verify_disabled(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports code that turns off certificate verification: `rejectUnauthorized: false` and
     `NODE_TLS_REJECT_UNAUTHORIZED = '0'` (JavaScript/TypeScript), `verify=False` in any call,
@@ -123,9 +117,11 @@ def tls_verify_disabled(ctx: CheckContext, src: object) -> Iterator[Finding]:
     requests.get(url, verify=False)   # fails
     ```
     """
-    f = _file_of(ctx, src)
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _tls_verify_disabled_in(ctx, f)
+
+
+def _tls_verify_disabled_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     for loc, what in _tls_hits(f):
         yield ctx.finding(loc, f"TLS certificate verification is disabled: {what}.")
 
@@ -181,9 +177,9 @@ def _built_sql(v: Value) -> bool:
     tags=("security",),
     cwe=(89,),
     section="Security",
-    raw_source=True,
+    scope="repo",
 )
-def sql_string_concat(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def sql_string_concat(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports a query call (`query`, `execute`, `raw`, `$queryRawUnsafe`, Go `Query`/`Exec`/
     `QueryRow` …) whose SQL argument — or the variable it passes, when assigned in the same
@@ -200,9 +196,11 @@ def sql_string_concat(ctx: CheckContext, src: object) -> Iterator[Finding]:
     db.query('SELECT * FROM users WHERE id = $1', [req.params.id]); // passes
     ```
     """
-    f = _file_of(ctx, src)
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _sql_string_concat_in(ctx, f)
+
+
+def _sql_string_concat_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     built = {a.target: a.value for a in f.assigns if _built_sql(a.value)}
     for c in f.calls:
         if c.method not in SQL_METHODS or not c.args:
@@ -243,9 +241,9 @@ def _dynamic(v: Value) -> bool:
     tags=("security",),
     cwe=(79,),
     section="Security",
-    raw_source=True,
+    scope="repo",
 )
-def unsafe_html(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def unsafe_html(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports HTML sinks fed with non-constant values: `el.innerHTML = …`/`outerHTML`,
     `dangerouslySetInnerHTML={{ __html: … }}`, `document.write(…)`, `insertAdjacentHTML(…)`
@@ -263,9 +261,11 @@ def unsafe_html(ctx: CheckContext, src: object) -> Iterator[Finding]:
     <div dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(comment.body) }} />  // passes
     ```
     """
-    f = _file_of(ctx, src)
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _unsafe_html_in(ctx, f)
+
+
+def _unsafe_html_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     for a in f.assigns:
         if a.target.endswith(HTML_SINKS) and _dynamic(a.value):
             yield ctx.finding(a.loc, f"`{a.target}` is assigned a dynamic value without escaping.")

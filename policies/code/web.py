@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from linter.code.index import CodeService, code_index
+from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity
@@ -152,9 +152,9 @@ def _cors_hits(f: CodeFile) -> Iterator[tuple[Location, str, bool]]:
     tags=("security",),
     cwe=(942,),
     section="Security",
-    raw_source=True,
+    scope="repo",
 )
-def cors_wildcard(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def cors_wildcard(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports CORS configurations that allow every origin: `cors()` / `cors({origin: '*'})` /
     `origin: true` (Express, Fastify `register(cors, …)`, Nest `enableCors`, `cors: true`),
@@ -175,9 +175,11 @@ def cors_wildcard(ctx: CheckContext, src: object) -> Iterator[Finding]:
     app.use(cors({ origin: process.env.ALLOWED_ORIGIN })); // passes
     ```
     """
-    f = _file_of(ctx, src)
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _cors_wildcard_in(ctx, f)
+
+
+def _cors_wildcard_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     for loc, what, creds in _cors_hits(f):
         if creds:
             yield ctx.finding(
@@ -188,13 +190,6 @@ def cors_wildcard(ctx: CheckContext, src: object) -> Iterator[Finding]:
             )
         else:
             yield ctx.finding(loc, f"CORS allows any origin: {what}.")
-
-
-def _file_of(ctx: CheckContext, src: object) -> CodeFile | None:
-    path = getattr(src, "path", None)
-    if not isinstance(path, str):
-        return None
-    return code_index(ctx.index).files.get(path)
 
 
 # -- per-service "missing X" rules ----------------------------------------------------------
@@ -483,9 +478,9 @@ MEMORY_SESSION_TYPES = frozenset({"filesystem", "null", "simple", "memory"})
     "or use stateless tokens.",
     tags=("scalability", "reliability"),
     section="Performance and scalability",
-    raw_source=True,
+    scope="repo",
 )
-def memory_session_store(ctx: CheckContext, src: object) -> Iterator[Finding]:
+def memory_session_store(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """## What it does
     Reports `express-session` / `@fastify/session` / `koa-generic-session` middleware created
     without a `store` (they default to an in-process MemoryStore), Flask-Session configured with
@@ -502,9 +497,11 @@ def memory_session_store(ctx: CheckContext, src: object) -> Iterator[Finding]:
     app.use(session({ store: new RedisStore({ client }), secret: process.env.SESSION_SECRET }));
     ```
     """
-    f = _file_of(ctx, src)
-    if f is None:
-        return
+    for f in target_files(index):
+        yield from _memory_session_store_in(ctx, f)
+
+
+def _memory_session_store_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
     if f.lang in JS:
         mods = f.modules()
         session_mods = {"express-session", "@fastify/session", "koa-generic-session"}

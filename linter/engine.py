@@ -251,8 +251,13 @@ def scan(opts: ScanOptions) -> ScanResult:
             findings.extend(f for f in mapped if index.is_target(f.location.path))
     lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
+    # named files (pre-commit): a repo-scope policy that reads none of their kinds cannot report
+    # on them, so it does not run (no repo-wide walk for it)
+    target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
     for pol in policies:
         if pol.meta.scope == "repo":
+            if target_kinds is not None and not pol.meta.kinds & target_kinds:
+                continue
             found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
             found = render.map_back(index, found)
             findings.extend(f for f in found if index.is_target(f.location.path))

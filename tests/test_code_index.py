@@ -189,3 +189,27 @@ def test_launchers_resolve_entry_points(tmp_path: Path) -> None:
     assert api.launched_files() == ["api/src/main.ts"]
     assert web.launched_files() == ["web/app/wsgi.py"]
     assert [la.server for la in web.launchers] == ["gunicorn"]
+
+
+def test_listen_ports(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "js/package.json": "{}",
+            "js/server.js": "app.listen(process.env.PORT || 3000);\nother.listen(8081);\n",
+            "py/requirements.txt": "",
+            "py/app.py": "app.run(host='0.0.0.0', port=5000)\n",
+            "go/go.mod": "module x\n",
+            "go/main.go": 'package main\nfunc main() { http.ListenAndServe(":8080", nil) }\n',
+        },
+    )
+    ci = code_index(_index(tmp_path))
+    got = {}
+    for svc in ci.services:
+        got[svc.directory] = [(p, loc.start_line, loc.start_col) for p, loc in svc.listen_ports()]
+    assert got == {
+        "": [],
+        "go": [(8080, 2, 35)],
+        "js": [(3000, 1, 12), (8081, 2, 14)],
+        "py": [(5000, 1, 30)],
+    }

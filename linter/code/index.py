@@ -40,6 +40,7 @@ PREFILTER_LITERALS = (
     "import",
     "require",
     "listen",
+    "Listen",
     "process.",
     "console.",
     "print",
@@ -167,6 +168,20 @@ class CodeService:
 
     def listens(self) -> list[Call]:
         return [c for f in self.sorted_files() for c in f.listens]
+
+    def listen_ports(self) -> list[tuple[int, Location]]:
+        """Literal ports the service's server starts listen on (``app.listen(8080)``,
+        ``app.run(port=5000)``, ``ListenAndServe(":8080")``, ``process.env.PORT || 3000``)."""
+        out: list[tuple[int, Location]] = []
+        for c in self.listens():
+            for v in (c.kw("port"), c.kw("bind"), c.kw("addr"), c.arg(0)):
+                if v is None:
+                    continue
+                port = _port_of(v.text) if v.kind in ("num", "str", "other") else None
+                if port is not None:
+                    out.append((port, v.loc))
+                    break
+        return out
 
     def sorted_files(self) -> list[CodeFile]:
         return [self.files[p] for p in sorted(self.files)]
@@ -384,6 +399,17 @@ class CodeIndex:
         for svc in self.services:
             if svc.files and svc.is_server():
                 yield svc
+
+
+_PORT = re.compile(r"^(?:[\w.\-\[\]]*:)?(\d{2,5})$|(?:\|\||\?\?|\bor\b)\s*\(?\s*['\"]?(\d{2,5})")
+
+
+def _port_of(text: str) -> int | None:
+    m = _PORT.search(text.strip())
+    if m is None:
+        return None
+    port = int(m.group(1) or m.group(2))
+    return port if 0 < port < 65536 else None
 
 
 def shlex_split(text: str) -> list[str]:

@@ -445,7 +445,8 @@ def missing_global_error_handler(ctx: CheckContext, index: RepoIndex) -> Iterato
     with four parameters, a handler named like `errorHandler`, `app.on('error')`); in Python,
     a Flask/FastAPI/Starlette/Quart app with no app-wide exception handler. Go services are not
     checked (net/http recovers handler panics per request). The finding points at the app
-    creation of the entry point and lists what is missing.
+    creation of the entry point and lists what is missing; it is low severity when only the
+    Python handler is missing (the framework still answers 500 and keeps serving).
 
     ## Why is this bad
     An unhandled promise rejection kills a modern Node.js process; without an error middleware
@@ -462,7 +463,13 @@ def missing_global_error_handler(ctx: CheckContext, index: RepoIndex) -> Iterato
         gaps = _error_gaps(svc)
         loc = svc.anchor()
         if gaps and loc is not None:
-            yield ctx.finding(loc, f"Service `{svc.name}` has {'; '.join(gaps)}.")
+            # Python frameworks already answer 500 and keep serving: only the logging is missing
+            python_only = all(g.startswith("no app-wide") for g in gaps)
+            yield ctx.finding(
+                loc,
+                f"Service `{svc.name}` has {'; '.join(gaps)}.",
+                severity=Severity.LOW if python_only else None,
+            )
 
 
 # -- sessions ---------------------------------------------------------------------------------

@@ -306,6 +306,14 @@ def scan(opts: ScanOptions) -> ScanResult:
             replace(f, message=redact(f.message, {*f.redact, *secrets.get(f.location.path, ())}))
             for f in findings
         ]
+    if explicit is not None:
+        # named files (pre-commit): what went wrong elsewhere in the repo is not this run's news,
+        # except an internal error, which always counts
+        notes = [
+            n
+            for n in notes
+            if n.path is None or index.is_target(n.path) or n.code == "prodready-internal-error"
+        ]
     notes_sorted = sorted(set(notes), key=Notification.sort_key)
     internal = sum(1 for n in notes_sorted if n.code == "prodready-internal-error")
     rules = [meta_of[r] for r in sorted(enabled)]

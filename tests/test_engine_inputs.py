@@ -220,3 +220,15 @@ def test_pyproject_config(tmp_path: Path) -> None:
     )
     assert triples(result) == ["Dockerfile:1:1 docker-runs-as-root"]
     assert result.findings[0].severity.label == "critical"
+
+
+def test_named_files_report_only_their_own_notifications(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _setup(tmp_path)
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
+    (tmp_path / "worse.yaml").write_text("apiVersion: v1\nkind: Service\nspec: [\n")
+    result = run_scan(
+        ["Dockerfile", "worse.yaml"], cwd=tmp_path, select=["docker-shell-form-entrypoint", "k8s"]
+    )
+    assert triples(result) == [SHELL_FORM]
+    assert [(p, c) for p, _l, c, _m in _notes(result)] == [("worse.yaml", "prodready-parse-error")]

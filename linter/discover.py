@@ -65,6 +65,11 @@ def walk(
 ) -> Iterator[FoundFile]:
     """Yield every regular file under ``root`` that is not ignored, in sorted order."""
     exclude_spec = _spec([*DEFAULT_EXCLUDES, *excludes])
+    # display paths are the root's display path + the relative path (relpath per file is slow)
+    # (when the root is inside the base; else some files may be inside it and others not)
+    root_shown = display_path(os.path.abspath(root), base)
+    inside = not os.path.isabs(root_shown)
+    prefix = "" if root_shown in (".", "") else root_shown.rstrip("/") + "/"
     # stack of (directory relative to root, its gitignore spec)
     ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
@@ -103,7 +108,7 @@ def walk(
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.name in ALWAYS_SKIP_DIRS:
                     continue
-                shown = display_path(entry.path, base)
+                shown = prefix + rel if inside else display_path(entry.path, base)
                 try:
                     if entry.is_symlink():
                         try:

@@ -9,8 +9,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from linter.model import Severity
 from linter.registry import Registry
 
@@ -148,6 +146,8 @@ def read_raw(path: str) -> dict[str, Any]:
 
 
 def validate(raw: Mapping[str, Any], registry: Registry, where: str) -> None:
+    import jsonschema  # imported here: a scan without a config file never needs it
+
     validator = jsonschema.Draft202012Validator(schema(registry))
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
@@ -159,7 +159,8 @@ def validate(raw: Mapping[str, Any], registry: Registry, where: str) -> None:
 
 
 def from_raw(raw: Mapping[str, Any], registry: Registry, where: str) -> Config:
-    validate(raw, registry, where)
+    if raw:
+        validate(raw, registry, where)
     rule_opts: dict[str, dict[str, Any]] = {}
     for meta in registry.all_metas():
         merged = dict(meta.default_options)

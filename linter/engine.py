@@ -89,8 +89,10 @@ def resolve_root(paths: Sequence[str]) -> tuple[str, list[str] | None]:
     if dirs and not files:
         return (dirs[0] if len(dirs) == 1 else os.path.commonpath(dirs)), None
     if files and not dirs:
-        first = os.path.dirname(os.path.abspath(files[0]))
-        return (_git_top(first) or os.getcwd()), files
+        # the repository holding the files; outside git, the files' common directory
+        parents = [os.path.dirname(os.path.abspath(f)) for f in files]
+        common = os.path.commonpath(parents)
+        return (_git_top(common) or common), files
     raise cfg.ConfigError("give either directories or files, not both")
 
 

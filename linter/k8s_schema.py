@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from referencing import Registry, Resource
+if TYPE_CHECKING:  # jsonschema/referencing cost ~80 ms to import: only when a manifest is validated
+    from referencing import Registry
 
 SCHEMA_DIR = "kubernetes-json-schema"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
@@ -75,6 +75,8 @@ def schema_file(kind: str, api_version: str) -> str:
 
 @lru_cache(maxsize=4)
 def _registry(schema_dir: str) -> Registry[Any]:
+    from referencing import Registry, Resource
+
     path = _schema_root().joinpath(schema_dir).joinpath("_definitions.json")
     defs = json.loads(path.read_text(encoding="utf-8"))
     registry: Registry[Any] = Registry().with_resource(defs["$id"], Resource.from_contents(defs))
@@ -93,6 +95,9 @@ def validator_for(schema_dir: str, kind: str, api_version: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         return None
+    import jsonschema
+    from referencing import Resource
+
     schema = json.loads(text)
     registry = _registry(schema_dir)
     if "$id" in schema:

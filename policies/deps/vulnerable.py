@@ -4,22 +4,17 @@ the user allows the network), plus the same OSV matcher for npm lockfiles."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
-from linter.osv import (
-    OsvDatabase,
-    OsvDatabaseError,
-    OsvDatabaseService,
-    fetch_online,
-    load_database,
-    match,
-)
 from linter.policy import CheckContext, policy
 from policies.deps.requirements import Dep, deps_of, npm_sources, python_sources
+
+if TYPE_CHECKING:  # linter.osv imports pip-audit (~0.4 s): only when there is something to audit
+    from linter.osv import OsvDatabase
 
 K = ArtifactKind
 SKIP_HINT = (
@@ -53,6 +48,8 @@ def _note(
 
 def backend(index: RepoIndex) -> _Backend:
     def build() -> _Backend:
+        from linter.osv import OsvDatabaseError, OsvDatabaseService, load_database
+
         cfg = index.config
         if cfg.vuln_db:
             names = {
@@ -165,6 +162,8 @@ def _python_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Itera
 
 
 def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator[Finding]:
+    from linter.osv import fetch_online, match
+
     locks = npm_sources(index)
     if not locks:
         return

@@ -156,6 +156,7 @@ def check(
     from linter import adopt
     from linter.engine import ScanOptions
     from linter.output import render
+
     opts = ScanOptions(
         paths=paths or (".",),
         config_path=config_path,

@@ -234,6 +234,8 @@ class FileEntry:
     directives: list[Directive] | None = None
     #: line number -> text, for the lines findings and directives point at
     lines: dict[int, str] = field(default_factory=dict)
+    #: False when a policy consulted other files (the RepoIndex): never reused per file
+    cacheable: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -362,7 +364,8 @@ class ScanCache:
     def put(self, entry: FileEntry) -> None:
         racy = entry.mtime_ns > time.time_ns() - RACY_NS
         if (
-            not entry.mtime_ns
+            not entry.cacheable
+            or not entry.mtime_ns
             or (racy and not entry.sha256)
             or any(f.redact for f in entry.findings)
             or not _round_trips(entry.findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -162,6 +163,32 @@ def _per_file_ignored(
     return out
 
 
+def _outside_inputs(config: cfg.Config, helm_values: Sequence[str]) -> list[object]:
+    """What a result depends on outside the tree: renderer binaries, values files, the OSV db."""
+    out: list[object] = []
+    for binary in ("helm", "kustomize", "kubectl"):
+        path = shutil.which(binary)
+        out.append((binary, path, _stamp(path)))
+    for path in (*helm_values, getattr(config, "vuln_db", None)):
+        if path:
+            out.append((path, _stamp(path)))
+    return out
+
+
+def _stamp(path: str | None) -> tuple[int, int] | None:
+    """(size, mtime) of a file, or of a directory's newest entry."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+        if not os.path.isdir(path):
+            return (st.st_size, st.st_mtime_ns)
+        newest = max((e.stat().st_mtime_ns for e in os.scandir(path)), default=st.st_mtime_ns)
+        return (st.st_size, max(newest, st.st_mtime_ns))
+    except OSError:
+        return None
+
+
 def _open_cache(
     opts: ScanOptions,
     registry: reg.Registry,
@@ -181,7 +208,11 @@ def _open_cache(
         policy_modules=sorted({p.check.__module__ for p in policies}),
         root=index.root,
         base=index.base,
-        extra={"helm_values": list(opts.helm_values), "vuln_db": opts.vuln_db},
+        extra={
+            "helm_values": list(opts.helm_values),
+            "vuln_db": opts.vuln_db,
+            "outside": _outside_inputs(config, opts.helm_values),
+        },
     )
     store = cache.ScanCache(opts.cache_dir or os.path.join(index.root, cache.CACHE_DIR), key)
     online = bool(opts.online or getattr(config, "online", False))

@@ -98,7 +98,10 @@ class RepoIndex:
         self._kinds: dict[str, ArtifactKind | None] = {}
         self._sources: dict[str, SourceFile | None] = {}
         self._parsed: dict[str, Any] = {}
-        self._memo: dict[Any, Any] = {}
+        self._memo: dict[Any, tuple[Any, bool]] = {}
+        #: counts reads that reach beyond one file (walks, other artifacts, joins built on them);
+        #: the scan cache reuses a file's result alone only when its policies caused none
+        self.wide_reads = 0
         self._abspath: dict[str, str] = {}
         #: SHA-256 of the bytes of every file read (the scan cache validates entries with it)
         self.digests: dict[str, str] = {}
@@ -108,6 +111,7 @@ class RepoIndex:
 
     # -- discovery ---------------------------------------------------------------------------
     def all_found(self) -> list[discover.FoundFile]:
+        self.wide_reads += 1
         if self._found is None:
             self._found = list(
                 discover.walk(
@@ -237,6 +241,7 @@ class RepoIndex:
 
     def read_text(self, path: str) -> str | None:
         """Text of a repo file by display path, whether or not it is a scan target."""
+        self.wide_reads += 1
         by_path = self.memo(("found-by-path",), lambda: {f.path: f for f in self.all_found()})
         found = by_path.get(path)
         if found is None:
@@ -249,6 +254,7 @@ class RepoIndex:
         self, kinds: Iterable[ArtifactKind], targets_only: bool = False
     ) -> list[SourceFile]:
         kinds = frozenset(kinds)
+        self.wide_reads += 1
 
         def collect() -> list[SourceFile]:
             files = self.targets() if targets_only else self.all_found()
@@ -300,8 +306,15 @@ class RepoIndex:
         return out
 
     def memo(self, key: Any, fn: Callable[[], T]) -> T:
-        """Cache a derived view (a join across artifacts) for the rest of the scan."""
+        """Cache a derived view (a join across artifacts) for the rest of the scan.
+
+        A view whose computation read beyond one file counts as such a read at every use."""
         if key not in self._memo:
-            self._memo[key] = fn()
-        value: T = self._memo[key]
+            before = self.wide_reads
+            computed = fn()
+            self._memo[key] = (computed, self.wide_reads != before)
+        value: T
+        value, wide = self._memo[key]
+        if wide:
+            self.wide_reads += 1
         return value

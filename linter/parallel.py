@@ -70,6 +70,7 @@ def scan_file(
         return _entry(target, [], notes[before:], None, index)
     src = index.source(target)
     found: list[Finding] = []
+    wide_before = index.wide_reads
     if src is not None:
         for pol in interested:
             if pol.meta.raw_source:
@@ -81,6 +82,8 @@ def scan_file(
             found.extend(_run_policy(pol, contexts[pol.meta.id], arg, src.path, notes))
     directives = _source_directives(index, src) if src is not None else None
     entry = _entry(target, found, notes[before:], directives, index)
+    # a policy that looked at other files makes this result depend on them: not cached per file
+    entry.cacheable = index.wide_reads == wide_before
     if src is not None:
         wanted = {f.location.start_line for f in found}
         wanted.update(d.location.start_line for d in directives or ())

@@ -86,7 +86,9 @@ def test_changed_file_is_rescanned_and_the_rest_reused(tmp_path: Path) -> None:
     (repo / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["python", "app.py"]\n')
     _age(repo)
     store_before = json.loads(_cache_file(cdir).read_text())
-    assert "quiet/Dockerfile" in store_before["files"]
+    # bad.yaml's result depends on bad.yaml alone; the Dockerfiles' results also depend on other
+    # files (the services join: probes, compose, scripts), so they are never reused alone
+    assert sorted(store_before["files"]) == ["bad.yaml"]
     warm = _run(repo, cdir)
     cold = _run(repo, None)
     assert warm[:2] == cold[:2]
@@ -164,3 +166,51 @@ def test_key_changes_with_config_and_rules(tmp_path: Path) -> None:
     )
     assert len({k1, k2, k3}) == 3
     assert k1 == cache.scan_key(config=Config(), enabled=["a-b"], **base)  # type: ignore[arg-type]
+
+
+def test_file_result_that_reads_other_files_is_not_reused(tmp_path: Path) -> None:
+    """docker-pid1-no-signal-forwarding reads the entrypoint script through the index: changing
+    only the script must change the Dockerfile's result, though the Dockerfile is unchanged."""
+    repo, store = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    (repo / "Dockerfile").write_text(
+        "FROM node:20.11-slim\nCOPY entrypoint.sh /entrypoint.sh\nUSER node\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\n'
+    )
+    (repo / "entrypoint.sh").write_text("#!/bin/sh\nnode server.js\n")
+    _age(repo)
+
+    def pid1(root: Path) -> list[str]:
+        _, _, result = _run(root, store)
+        return [
+            f"{f.location.path}:{f.location.start_line}"
+            for f in result.active
+            if f.rule_id == "docker-pid1-no-signal-forwarding"
+        ]
+
+    assert pid1(repo) == ["Dockerfile:4"]
+    (repo / "entrypoint.sh").write_text("#!/bin/sh\nexec node server.js\n")
+    _age(repo)
+    assert pid1(repo) == []
+
+
+def test_cache_key_covers_renderers_and_the_vuln_db(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter.config import Config
+    from linter.engine import _outside_inputs
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    monkeypatch.setenv("PATH", str(bindir))
+    db = tmp_path / "osv"
+    db.mkdir()
+    before = _outside_inputs(Config(vuln_db=str(db)), ())
+    helm = bindir / "helm"
+    helm.write_text("#!/bin/sh\n")
+    helm.chmod(0o755)
+    with_helm = _outside_inputs(Config(vuln_db=str(db)), ())
+    assert with_helm != before
+    (db / "PYSEC-1.json").write_text("{}")
+    os.utime(db / "PYSEC-1.json", ns=(2**62, 2**62))
+    assert _outside_inputs(Config(vuln_db=str(db)), ()) != with_helm

@@ -151,6 +151,11 @@ class RepoIndex:
                 self._targets = out
         return self._targets
 
+    @property
+    def named_files(self) -> bool:
+        """True when the scan was given files (pre-commit): repo-wide views need only serve them."""
+        return self._explicit is not None
+
     def target_paths(self) -> frozenset[str]:
         return self.memo(("target-paths",), lambda: frozenset(f.path for f in self.targets()))
 

@@ -12,7 +12,7 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -519,6 +519,20 @@ def _parse_file(index: RepoIndex, src: SourceFile) -> CodeFile | None:
         return None
 
 
+def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> set[str]:
+    """With named files (pre-commit), the code services worth parsing: those holding a named
+    file, and those whose image a named Dockerfile builds or a named manifest runs."""
+    from linter.services import services
+
+    wanted = {owner(t.path).directory for t in index.targets()}
+    for svc in services(index):
+        if any(index.is_target(ref.obj.source.path) for ref in svc.containers) or any(
+            index.is_target(df.source.path) for df in svc.dockerfiles
+        ):
+            wanted.add(owner(posixpath.join(svc.directory, "_")).directory)
+    return wanted
+
+
 def _build(index: RepoIndex) -> CodeIndex:
     found = index.all_found()
     roots: set[str] = set()
@@ -540,6 +554,7 @@ def _build(index: RepoIndex) -> CodeIndex:
             d = posixpath.dirname(d) if d else ""
         return svcs[d]
 
+    wanted = _wanted_services(index, owner) if index.named_files else None
     for f in found:
         kind = index.kind_of(f)
         if kind not in CODE_KINDS or _SKIP.search(f.path) or is_test_path(f.path):
@@ -548,6 +563,8 @@ def _build(index: RepoIndex) -> CodeIndex:
             continue
         svc = owner(f.path)
         svc.all_paths.append(f.path)
+        if wanted is not None and svc.directory not in wanted:
+            continue
         src = index.source(f)
         if src is None or not passes_prefilter(src.text):
             continue

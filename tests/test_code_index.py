@@ -213,3 +213,25 @@ def test_listen_ports(tmp_path: Path) -> None:
         "js": [(3000, 1, 12), (8081, 2, 14)],
         "py": [(5000, 1, 30)],
     }
+
+
+def test_named_files_parse_only_the_services_they_touch(tmp_path: Path) -> None:
+    from linter.code.index import code_index
+    from tests.conftest import run_scan
+
+    (tmp_path / ".git").mkdir()
+    for name in ("svc-a", "svc-b", "svc-c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(
+            'FROM python:3.12-slim\nCMD ["python", "app.py"]\n'
+        )
+        (tmp_path / name / "app.py").write_text(
+            "from flask import Flask\napp = Flask(__name__)\napp.run(port=8080)\n"
+        )
+    (tmp_path / "k8s.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: c\n          image: svc-c:1.0.0\n"
+    )
+    result = run_scan(["svc-a/app.py", "k8s.yaml"], cwd=tmp_path, select=["code"])
+    assert result.index is not None
+    assert sorted(code_index(result.index).files) == ["svc-a/app.py", "svc-c/app.py"]

@@ -71,9 +71,12 @@ def missing_metrics(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     fails; adding `"prom-client": "^15.1.0"` (and serving `/metrics`) passes.
     """
     for proj, framework, loc in services(index):
-        if proj.first_dep(METRICS_PACKAGES) is not None:
+        if not index.is_target(loc.path) or proj.first_dep(METRICS_PACKAGES) is not None:
             continue
-        if any(_METRICS_IMPORT.search(s.text) for s in sources_in(index, proj.directory)):
+        if any(
+            ("prom" in s.text or "opentelemetry" in s.text) and _METRICS_IMPORT.search(s.text)
+            for s in sources_in(index, proj.directory)
+        ):
             continue
         yield ctx.finding(
             loc,

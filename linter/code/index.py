@@ -525,6 +525,9 @@ def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> s
     from linter.services import services
 
     wanted = {owner(t.path).directory for t in index.targets()}
+    joined = (K.K8S, K.DOCKERFILE)
+    if not any(index.kind_of(t) in joined for t in index.targets()):
+        return wanted  # no named manifest or Dockerfile: the image join adds nothing
     for svc in services(index):
         if any(index.is_target(ref.obj.source.path) for ref in svc.containers) or any(
             index.is_target(df.source.path) for df in svc.dockerfiles

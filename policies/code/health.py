@@ -96,6 +96,10 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
       httpGet: {path: /healthz, port: 8080}   # fails: the code serves /health only
     ```
     """
+    if index.named_files and not any(
+        index.kind_of(t) in (ArtifactKind.K8S, ArtifactKind.DOCKERFILE) for t in index.targets()
+    ):
+        return  # findings sit on probes and HEALTHCHECKs: none is among the named files
     for svc in services(index):
         routes, lib = _routes_of(index, svc.owns)
         if not routes or lib:

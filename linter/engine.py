@@ -318,7 +318,8 @@ def scan(opts: ScanOptions) -> ScanResult:
     # deduplicate, sort, redact
     unique = {(f.rule_id, f.location, f.message): f for f in findings}
     findings = sorted(unique.values(), key=Finding.sort_key)
-    # a secret is masked in every snippet and message about the file it was found in
+    # a secret is masked in every snippet of the file it was found in, and in its own message
+    # (messages never quote values; this is the safety net)
     secrets: dict[str, set[str]] = {}
     for f in findings:
         if f.redact:
@@ -336,7 +337,7 @@ def scan(opts: ScanOptions) -> ScanResult:
                 snippets[key] = redact(cached, secrets.get(key[0], ()))
     if secrets:
         findings = [
-            replace(f, message=redact(f.message, {*f.redact, *secrets.get(f.location.path, ())}))
+            replace(f, message=redact(f.message, f.redact)) if f.redact else f
             for f in findings
         ]
     if explicit is not None:

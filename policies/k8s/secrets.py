@@ -27,6 +27,8 @@ NOT_SECRET_NAME = re.compile(
     re.I,
 )
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?[a-zA-Z]{0,2}$")
+#: a path to a mounted file (GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json): not a secret
+FILE_PATH = re.compile(r"^/[\w.@/-]+$")
 PLACEHOLDER = re.compile(
     r"^(|changeme|change-me|change_me|xxx+|\*+|<[^>]*>|your[-_].*|example|dummy|placeholder|"
     r"todo|none|null|false|true)$",
@@ -94,7 +96,7 @@ def secret_in_env(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]
                 if NOT_SECRET_NAME.search(name):
                     continue
                 value = _literal(entry.get("value"))
-                if value is None or NUMBER.match(value):
+                if value is None or NUMBER.match(value) or FILE_PATH.match(value):
                     continue
                 loc = value_loc(obj.source, entry, "value", c.logical) or c.name_loc()
                 yield ctx.finding(

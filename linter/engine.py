@@ -337,8 +337,7 @@ def scan(opts: ScanOptions) -> ScanResult:
                 snippets[key] = redact(cached, secrets.get(key[0], ()))
     if secrets:
         findings = [
-            replace(f, message=redact(f.message, f.redact)) if f.redact else f
-            for f in findings
+            replace(f, message=redact(f.message, f.redact)) if f.redact else f for f in findings
         ]
     if explicit is not None:
         # named files (pre-commit): what went wrong elsewhere in the repo is not this run's news,

@@ -232,3 +232,18 @@ def test_named_files_report_only_their_own_notifications(tmp_path: Path) -> None
     )
     assert triples(result) == [SHELL_FORM]
     assert [(p, c) for p, _l, c, _m in _notes(result)] == [("worse.yaml", "prodready-parse-error")]
+
+
+def test_per_file_ignores_and_selector_prefixes(tmp_path: Path) -> None:
+    _setup(tmp_path)
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "Dockerfile").write_text(GOOD_DOCKERFILE)
+    (tmp_path / ".prodready.yaml").write_text("per-file-ignores:\n  'legacy/**': [docker-shell]\n")
+    result = run_scan(
+        ["."], cwd=tmp_path, select=["docker-shell-form-entrypoint", "docker-runs-as-root"]
+    )
+    assert triples(result) == [
+        "Dockerfile:1:1 docker-runs-as-root",
+        SHELL_FORM,
+        "legacy/Dockerfile:1:1 docker-runs-as-root",
+    ]

@@ -18,8 +18,9 @@ from linter.engine import ScanOptions, ScanResult, scan
 from linter.index import YAML_KINDS
 from linter.model import ArtifactKind
 from linter.registry import load
+from tests.conftest import SHARED
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 
 pytestmark = [
     pytest.mark.corpus,

@@ -158,6 +158,7 @@ def evaluate_item(
     enabled: frozenset[str],
     present: Mapping[ArtifactKind, int],
     findings_by_rule: Mapping[str, list[Finding]],
+    skipped: frozenset[str] = frozenset(),
 ) -> ItemResult:
     if item.kind == "manual":
         return ItemResult(
@@ -167,9 +168,12 @@ def evaluate_item(
         return ItemResult(item, Status.PARTIAL, f"Evidence only: {item.evidence_only}")
     unknown = tuple(r for r in item.rules if r not in metas)
     disabled = tuple(r for r in item.rules if r in metas and r not in enabled)
-    ran = [r for r in item.rules if r in metas and r in enabled]
+    ran = [r for r in item.rules if r in metas and r in enabled and r not in skipped]
     if not ran:
         why = []
+        if skipped & set(item.rules):
+            names = ", ".join(r for r in item.rules if r in skipped)
+            why.append(f"skipped in this scan: {names} (see the notifications)")
         if unknown:
             why.append(f"no such rule installed: {', '.join(unknown)}")
         if disabled:
@@ -222,11 +226,24 @@ def evaluate_item(
     return result(Status.PASS, clean)
 
 
+def skipped_rules(result: ScanResult, metas: Mapping[str, PolicyMeta]) -> frozenset[str]:
+    """Rules that said they could not run (a ``prodready-rule-skipped`` notification starting
+    with the rule id, e.g. deps-vulnerable without a vulnerability database)."""
+    out = set()
+    for n in result.notifications:
+        if n.code == "prodready-rule-skipped":
+            rule = n.message.split(" ", 1)[0]
+            if rule in metas:
+                out.add(rule)
+    return frozenset(out)
+
+
 def evaluate(checklist: Checklist, result: ScanResult, root: str = "") -> Report:
     registry = load_registry()
     metas = {m.id: m for m in registry.all_metas()}
     enabled = frozenset(m.id for m in result.rules)
     present = kinds_present(result)
+    skipped = skipped_rules(result, metas)
     by_rule: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_rule.setdefault(f.rule_id, []).append(f)
@@ -234,7 +251,7 @@ def evaluate(checklist: Checklist, result: ScanResult, root: str = "") -> Report
         SectionResult(
             s.id,
             s.title,
-            tuple(evaluate_item(i, metas, enabled, present, by_rule) for i in s.items),
+            tuple(evaluate_item(i, metas, enabled, present, by_rule, skipped) for i in s.items),
         )
         for s in checklist.sections
     )

@@ -244,5 +244,12 @@ def deps_vulnerable(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     ```
     """
     be = backend(index)
+    if be.mode == "":
+        # no database and no network: say so once whenever there are dependencies at all, so
+        # that the checklist reports the item as not checked rather than passed
+        wanted = python_sources(index) or index.sources_of({ArtifactKind.PACKAGE_JSON})
+        if wanted and not index.config.vuln_db:
+            _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
+        return
     yield from _python_findings(ctx, index, be)
     yield from _npm_findings(ctx, index, be)

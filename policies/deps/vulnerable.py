@@ -118,16 +118,11 @@ def _version_key(text: str) -> Any:
 def _python_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator[Finding]:
     from pip_audit._service.interface import ResolvedDependency
 
-    skipped_note = False
     for src in python_sources(index):
         deps = [d for d in deps_of(index, src) if d.version and not d.by_url]
         if not deps:
             continue
-        if be.service is None:
-            if not skipped_note and be.mode == "":
-                skipped_note = True
-                if not index.config.vuln_db:
-                    _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
+        if be.service is None:  # only without a backend, which the policy handles up front
             continue
         for dep in deps:
             try:
@@ -185,9 +180,7 @@ def _npm_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator
                 NotificationLevel.ERROR,
             )
             return
-    if db is None:
-        if not index.config.vuln_db:
-            _note(index, SKIP_HINT, NotificationLevel.WARNING, SKIPPED)
+    if db is None:  # only without a backend, which the policy handles up front
         return
     for src in locks:
         for dep in deps_of(index, src):

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=7, help="one-file runs (median)")
     ap.add_argument("--scale", action="store_true", help="also time a 4x repo (800 services)")
     ap.add_argument("--peers", action="store_true", help="also time checkov when it is installed")
-    ap.add_argument("--jobs", default=None, help="--jobs for the main full scan (default: CPUs)")
+    ap.add_argument("--jobs", default=None, help="--jobs for the main full scan (default: 1)")
     args = ap.parse_args(argv)
     shared = Path(args.shared).resolve()
     OUT.mkdir(parents=True, exist_ok=True)

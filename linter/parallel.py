@@ -11,7 +11,6 @@ deduplicates everything afterwards.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,13 +29,6 @@ MIN_PARALLEL_FILES = 400
 CHUNK = 128
 
 Progress = Callable[[str, int, int], None]
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass

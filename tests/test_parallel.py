@@ -75,7 +75,3 @@ def test_small_scans_stay_in_process(tmp_path: Path) -> None:
 def test_no_fork_once_a_fork_unsafe_runtime_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "dockerfile", sys.modules.get("dockerfile", object()))
     assert parallel._can_fork() is False
-
-
-def test_default_jobs_is_the_cpu_count() -> None:
-    assert parallel.default_jobs() >= 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from linter.config import ConfigError
 from linter.engine import ScanResult
 from linter.fingerprint import fingerprints
+from linter.jsonout import dumps_pretty
 from linter.model import Finding, Notification, NotificationLevel, Suppression
 
 FORMAT_VERSION = 1
@@ -63,7 +64,7 @@ def dumps(entries: Iterable[Entry]) -> str:
         "comment": "Accepted findings; regenerate with `prodready check --write-baseline FILE`.",
         "findings": [e.as_dict() for e in ordered],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps_pretty(doc)
 
 
 def write(path: str, result: ScanResult) -> int:

@@ -4,10 +4,10 @@ one self-contained HTML page (no network assets, no scripts) and JSON."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 from linter.checklist.evaluate import STATUS_ORDER, ItemResult, Report, Status
+from linter.jsonout import dumps_pretty
 from linter.model import Finding
 
 FORMATS = ("text", "markdown", "html", "json")
@@ -278,5 +278,5 @@ def render(fmt: str, report: Report, link_base: str | None = None) -> str:
     if fmt == "html":
         return render_html(report, link_base)
     if fmt == "json":
-        return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
+        return dumps_pretty(report_json(report))
     raise ValueError(f"unknown checklist format {fmt}")

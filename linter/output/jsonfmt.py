@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from linter import __version__
 from linter.engine import ScanResult
 from linter.fingerprint import fingerprints
+from linter.jsonout import dumps_pretty
 from linter.model import Finding, Location
 
 
@@ -66,4 +66,4 @@ def render_json(result: ScanResult, include_suppressed: bool = True) -> str:
             "rules_enabled": len(result.rules),
         },
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return dumps_pretty(doc)

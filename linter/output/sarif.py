@@ -6,7 +6,6 @@ attrs fields itself, using each field's ``schema_property_name``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import sarif_om as om
 from linter import __version__
 from linter.engine import ScanResult
 from linter.fingerprint import VERSION_KEY, fingerprints
+from linter.jsonout import dumps_pretty
 from linter.model import Confidence, Finding, Location, NotificationLevel, Severity
 from linter.policy import PolicyMeta
 
@@ -44,22 +44,37 @@ RENAMES = {(om.Suppression, "state"): "status"}
 KEEP_DEFAULT = frozenset({"level", "kind", "status"})
 
 
+#: per sarif-om class: (attribute, JSON name, default or NOTHING, always written)
+_FIELDS: dict[type, list[tuple[str, str, Any, bool]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[str, str, Any, bool]]:
+    table = _FIELDS.get(cls)
+    if table is None:
+        table = []
+        for f in attr.fields(cls):
+            key = RENAMES.get((cls, f.name), f.metadata.get("schema_property_name", f.name))
+            table.append((f.name, key, f.default, key in KEEP_DEFAULT))
+        _FIELDS[cls] = table
+    return table
+
+
 def encode(obj: Any) -> Any:
-    if attr.has(type(obj)):
+    if isinstance(obj, list | tuple):
+        return [encode(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: encode(v) for k, v in obj.items()}
+    cls = type(obj)
+    if cls in _FIELDS or attr.has(cls):
         out: dict[str, Any] = {}
-        for f in attr.fields(type(obj)):
-            value = getattr(obj, f.name)
+        for name, key, default, keep in _fields(cls):
+            value = getattr(obj, name)
             if value is None:
                 continue
-            key = RENAMES.get((type(obj), f.name), f.metadata.get("schema_property_name", f.name))
-            if key not in KEEP_DEFAULT and f.default is not attr.NOTHING and value == f.default:
+            if not keep and default is not attr.NOTHING and value == default:
                 continue
             out[key] = encode(value)
         return out
-    if isinstance(obj, dict):
-        return {k: encode(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [encode(v) for v in obj]
     return obj
 
 
@@ -214,5 +229,4 @@ def build_log(result: ScanResult) -> om.SarifLog:
 
 
 def render_sarif(result: ScanResult) -> str:
-    doc = encode(build_log(result))
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps_pretty(encode(build_log(result)))

@@ -50,8 +50,10 @@ fuzz: $(STAMP)
 		$(BIN)/python bench/fuzz.py $$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 || exit 1; \
 	done
 
+# PEERS=1: also time checkov 3.3.30, pip-installed on first use into bench/out/peers-venv
+PEERS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --shared $(SHARED)
+	$(BIN)/python bench/run.py --shared $(SHARED) $(if $(PEERS),--peers)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .prodready_cache

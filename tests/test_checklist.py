@@ -86,9 +86,19 @@ def _checklist_md_rows() -> list[tuple[str, str, list[str]]]:
     return rows
 
 
+#: rules the built-in checklist adds to an item beyond ../shared/CHECKLIST.md: a second view
+#: of a listed rule (env-template-incomplete reports env-missing-from-template's contract per
+#: template, for pre-commit runs that name only the template)
+ADDED_RULES = frozenset({"env-template-incomplete"})
+
+
 def test_builtin_checklist_mirrors_checklist_md() -> None:
     builtin = load()
-    mine = [(s.title, i.kind, list(i.rules)) for s in builtin.sections for i in s.items]
+    mine = [
+        (s.title, i.kind, [r for r in i.rules if r not in ADDED_RULES])
+        for s in builtin.sections
+        for i in s.items
+    ]
     assert mine == _checklist_md_rows()
     for s in builtin.sections:
         for i in s.items:

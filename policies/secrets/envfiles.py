@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from linter.envreads import READ_KINDS, EnvRead, cached_env_reads
 from linter.index import RepoIndex
@@ -193,65 +194,45 @@ def nearest_templates(by_dir: dict[str, list[EnvFile]], path: str) -> list[EnvFi
         cur = parent
 
 
-@policy(
-    id="env-missing-from-template",
-    kinds=READ_KINDS | {K.ENV_TEMPLATE},
-    scope="repo",
-    severity=Severity.MEDIUM,
-    summary="Code reads an environment variable that the service's env template does not declare",
-    fix="Declare the variable in the env template (`NAME=` with a comment on what it is), or "
-    "stop reading it.",
-    tags=("reliability", "configuration"),
-    section=SECTION,
-    options={
-        "type": "object",
-        "properties": {
-            "ignore": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "Variable names never required in a template (default: system "
-                "and tooling variables such as HOME, PATH, TZ, CI, NODE_ENV, "
-                "KUBERNETES_SERVICE_HOST). Setting it replaces the default list.",
-            },
-            "include-tests": {
-                "type": "boolean",
-                "description": "Also check reads in test files (default false).",
-            },
+#: the options of the two views of the code ↔ template contract (env-missing-from-template per
+#: read, env-template-incomplete per template): one config serves both
+CONTRACT_OPTIONS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "ignore": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Variable names never required in a template (default: system "
+            "and tooling variables such as HOME, PATH, TZ, CI, NODE_ENV, "
+            "KUBERNETES_SERVICE_HOST). Setting it replaces the default list.",
+        },
+        "include-tests": {
+            "type": "boolean",
+            "description": "Also check reads in test files (default false).",
         },
     },
-    defaults={"ignore": list(DEFAULT_IGNORED_VARS), "include-tests": False},
-)
-def env_missing_from_template(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
-    """## What it does
-    Collects every environment variable the code reads — Python `os.environ["X"]`,
-    `os.environ.get("X")`, `os.getenv("X")`; JavaScript/TypeScript `process.env.X`,
-    `process.env["X"]`, `const { X } = process.env`, `import.meta.env.X`; Go `os.Getenv("X")`,
-    `os.LookupEnv("X")` — and every variable a compose file requires through `${X}` or
-    `${X:?err}` interpolation (`${X:-default}` is optional). Each one must be declared in the
-    nearest env template (`.env.example`, `.env.sample` …) of the file's directory or an
-    ancestor directory. The finding points at the first read of the variable in the file and
-    names the template. Nothing is reported for code that has no template above it. Reads in
-    test files are skipped unless `include-tests` is set.
+}
+CONTRACT_DEFAULTS: dict[str, Any] = {"ignore": list(DEFAULT_IGNORED_VARS), "include-tests": False}
 
-    ## Why is this bad
-    The template is the contract of what a deployment must provide. A variable missing from it
-    is discovered in production, as a crash at start-up or — worse — a silently empty value.
 
-    ## Example
-    ```python
-    # services/api/.env.example declares DATABASE_URL only
-    url = os.environ["DATABASE_URL"]     # passes
-    key = os.environ["STRIPE_API_KEY"]   # fails: not in services/api/.env.example
-    ```
-    """
+def cached_templates_by_dir(index: RepoIndex) -> dict[str, list[EnvFile]]:
+    """Every env template of the repo by directory (sorted by path), once per scan."""
+    return index.memo(("secrets.templates-by-dir",), lambda: _templates_by_dir(index))
+
+
+def unmet_reads(
+    ctx: CheckContext, by_dir: dict[str, list[EnvFile]], sources: Iterable[SourceFile]
+) -> Iterator[tuple[SourceFile, EnvRead, list[EnvFile]]]:
+    """The code ↔ template contract: for each file of ``sources``, the first read of every
+    variable that its nearest templates do not declare, with those templates.
+
+    Honours the ``ignore`` and ``include-tests`` options; compose files count only required
+    interpolations; files with no template above them are skipped."""
     ignore = {str(v) for v in ctx.options.get("ignore", DEFAULT_IGNORED_VARS) or ()}
     include_tests = bool(ctx.options.get("include-tests", False))
-    by_dir = index.memo(("secrets.templates-by-dir",), lambda: _templates_by_dir(index))
-    if not by_dir:
-        return
     nearest: dict[str, tuple[list[EnvFile], frozenset[str]]] = {}
-    for src in index.sources_of(READ_KINDS, targets_only=True):
-        reads = cached_env_reads(index, src)
+    for src in sources:
+        reads = cached_env_reads(ctx.index, src)
         if not reads:
             continue
         if src.kind != K.COMPOSE and not include_tests and detect.is_test_path(src.path):
@@ -270,7 +251,58 @@ def env_missing_from_template(ctx: CheckContext, index: RepoIndex) -> Iterator[F
             if src.kind == K.COMPOSE and not read.required:
                 continue
             seen.add(read.name)
-            yield _missing(ctx, src, read, templates)
+            yield src, read, templates
+
+
+@policy(
+    id="env-missing-from-template",
+    kinds=READ_KINDS | {K.ENV_TEMPLATE},
+    scope="repo",
+    severity=Severity.MEDIUM,
+    summary="Code reads an environment variable that the service's env template does not declare",
+    fix="Declare the variable in the env template (`NAME=` with a comment on what it is), or "
+    "stop reading it.",
+    tags=("reliability", "configuration"),
+    section=SECTION,
+    options=CONTRACT_OPTIONS,
+    defaults=CONTRACT_DEFAULTS,
+)
+def env_missing_from_template(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
+    """## What it does
+    Collects every environment variable the code reads — Python `os.environ["X"]`,
+    `os.environ.get("X")`, `os.getenv("X")`; JavaScript/TypeScript `process.env.X`,
+    `process.env["X"]`, `const { X } = process.env`, `import.meta.env.X`; Go `os.Getenv("X")`,
+    `os.LookupEnv("X")` — and every variable a compose file requires through `${X}` or
+    `${X:?err}` interpolation (`${X:-default}` is optional). Each one must be declared in the
+    nearest env template (`.env.example`, `.env.sample` …) of the file's directory or an
+    ancestor directory. The finding points at the first read of the variable in the file and
+    names the template. Nothing is reported for code that has no template above it. Reads in
+    test files are skipped unless `include-tests` is set.
+
+    This rule and `env-template-incomplete` are two views of one contract: this one reports
+    each read (in the code file, so it shows up when that file is checked), the other reports
+    each template that lacks variables (so deleting a line from `.env.example` is caught when
+    only the template is committed). They share the `ignore` and `include-tests` options;
+    either can be disabled.
+
+    ## Why is this bad
+    The template is the contract of what a deployment must provide. A variable missing from it
+    is discovered in production, as a crash at start-up or — worse — a silently empty value.
+
+    ## Example
+    ```python
+    # services/api/.env.example declares DATABASE_URL only
+    url = os.environ["DATABASE_URL"]     # passes
+    key = os.environ["STRIPE_API_KEY"]   # fails: not in services/api/.env.example
+    ```
+    """
+    by_dir = cached_templates_by_dir(index)
+    if not by_dir:
+        return
+    for src, read, templates in unmet_reads(
+        ctx, by_dir, index.sources_of(READ_KINDS, targets_only=True)
+    ):
+        yield _missing(ctx, src, read, templates)
 
 
 def _missing(
@@ -285,4 +317,134 @@ def _missing(
         read.location(src.path),
         f"`{read.name}` is {how} but not declared in the env template `{first}`{more}.",
         related=[Location(t.source.path, 1) for t in templates],
+    )
+
+
+#: how many missing variables a template finding names before "and N more"
+_NAMED = 5
+
+
+@policy(
+    id="env-template-incomplete",
+    kinds=READ_KINDS | {K.ENV_TEMPLATE},
+    scope="repo",
+    severity=Severity.LOW,
+    summary="An env template lacks variables that the code of its service reads",
+    fix="Add `NAME=` lines to the template for each missing variable (with a comment on what it "
+    "is and a placeholder value), or stop reading the variables.",
+    tags=("reliability", "configuration"),
+    section=SECTION,
+    options=CONTRACT_OPTIONS,
+    defaults=CONTRACT_DEFAULTS,
+)
+def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
+    """## What it does
+    Checks each env template (`.env.example`, `.env.sample`, `.env.template` …) against the
+    code it serves: every file in the template's directory or below whose nearest template it
+    is. The variables that code reads (Python, JavaScript/TypeScript and Go reads, and required
+    compose `${X}` interpolations — the same reads as `env-missing-from-template`) and that the
+    template does not declare are reported in ONE finding on line 1 of the template. The
+    message names the missing variables in alphabetical order (the first five, then how many
+    more), each with its first read and the number of other files that read it; the related
+    locations are the reads `env-missing-from-template` reports (the first in each file).
+    When a directory has several templates they are read together (a variable declared in
+    either is declared) and each of them is reported.
+
+    This rule and `env-missing-from-template` are two views of one contract: that one reports
+    each read in the code, this one each template. This one is what catches a line deleted
+    from `.env.example` when only the template is committed (pre-commit checks the changed
+    files only). They share the `ignore` (variable names never required) and `include-tests`
+    options, so one configuration serves both; either can be disabled.
+
+    ## Why is this bad
+    The template is the contract of what a deployment must provide. A variable missing from it
+    is discovered in production, as a crash at start-up or — worse — a silently empty value.
+
+    ## Example
+    ```text
+    services/api/.env.example     DATABASE_URL=
+    services/api/app.py           url = os.environ["DATABASE_URL"]
+                                  key = os.environ["STRIPE_API_KEY"]
+    → services/api/.env.example:1 lacks 1 variable the code reads: `STRIPE_API_KEY` (app.py:3)
+    ```
+    """
+    by_dir = cached_templates_by_dir(index)
+    # only templates that are checked (all of them, or the named files in a pre-commit run)
+    checked = {
+        d: group
+        for d, group in by_dir.items()
+        if any(index.is_target(t.source.path) for t in group)
+    }
+    if not checked:
+        return
+    # the code that can be served by a checked template: files at or below its directory
+    # (filtered before reading: a pre-commit run with one template reads only its service)
+    sources = [
+        src
+        for f in index.all_found()
+        if _below_any(f.path, checked)
+        and index.kind_of(f) in READ_KINDS
+        and (src := index.source(f)) is not None
+    ]
+    missing: dict[str, dict[str, list[Location]]] = {}
+    for src, read, templates in unmet_reads(ctx, by_dir, sources):
+        directory = posixpath.dirname(templates[0].source.path)
+        if directory in checked:
+            missing.setdefault(directory, {}).setdefault(read.name, []).append(
+                read.location(src.path)
+            )
+    for directory in sorted(missing):
+        group = checked[directory]
+        for tpl in group:
+            if index.is_target(tpl.source.path):
+                yield _incomplete(ctx, tpl, group, missing[directory])
+
+
+def _below_any(path: str, dirs: dict[str, list[EnvFile]]) -> bool:
+    cur = posixpath.dirname(path)
+    while True:
+        if cur in dirs:
+            return True
+        parent = posixpath.dirname(cur)
+        if parent == cur:
+            return False
+        cur = parent
+
+
+def _incomplete(
+    ctx: CheckContext, tpl: EnvFile, group: list[EnvFile], missing: dict[str, list[Location]]
+) -> Finding:
+    path = tpl.source.path
+    base = posixpath.dirname(path)
+    names = sorted(missing)
+    reads = {
+        n: sorted(missing[n], key=lambda loc: (loc.path, loc.start_line, loc.start_col))
+        for n in names
+    }
+
+    def where(loc: Location) -> str:
+        rel = posixpath.relpath(loc.path, base) if base else loc.path
+        return f"{rel}:{loc.start_line}"
+
+    parts = []
+    for n in names[:_NAMED]:
+        first, extra = reads[n][0], len(reads[n]) - 1
+        more = f" and {extra} more file{'s' if extra > 1 else ''}" if extra else ""
+        parts.append(f"`{n}` ({where(first)}{more})")
+    listed = ", ".join(parts) + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
+    count = f"{len(names)} variable{'s' if len(names) > 1 else ''}"
+    total = sum(len(v) for v in reads.values())
+    in_files = f" ({total} reads)" if total > len(names) else ""
+    siblings = [t.source.path for t in group if t is not tpl]
+    them = "them" if len(names) > 1 else "it"
+    beside = (
+        f"; `{'`, `'.join(siblings)}` beside it do{'es' if len(siblings) == 1 else ''} not "
+        f"declare {them} either"
+        if siblings
+        else ""
+    )
+    return ctx.finding(
+        line_loc(tpl.source, 1),
+        f"`{path}` lacks {count} the code reads{in_files}: {listed}{beside}.",
+        related=[loc for n in names for loc in reads[n]],
     )

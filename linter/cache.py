@@ -40,12 +40,13 @@ from linter.model import (
     Severity,
     Suppression,
 )
+from linter.replay import CACHE_DIR as CACHE_DIR
+from linter.replay import RACY_NS as RACY_NS
+from linter.replay import tree_signature as tree_signature
 from linter.suppress import Directive
 
 FORMAT = 1
-CACHE_DIR = ".prodready_cache"
-#: a file modified this recently may change again within the mtime granularity: check its hash
-RACY_NS = 2_000_000_000
+
 CORRUPT = "prodready-cache-ignored"
 
 
@@ -272,19 +273,6 @@ class TreeResult:
     findings: list[Finding]
     notes: list[Notification]
     snippets: dict[tuple[str, int], str]
-
-
-def tree_signature(files: Iterable[Any]) -> tuple[str, bool]:
-    """Digest of (path, size, mtime) of every discovered file, and whether all are old enough."""
-    h = hashlib.sha256()
-    now = time.time_ns()
-    settled = True
-    for f in files:
-        mtime = getattr(f, "mtime_ns", 0)
-        if not mtime or mtime > now - RACY_NS:
-            settled = False
-        h.update(f"{f.path}\0{f.size}\0{mtime}\n".encode())
-    return h.hexdigest(), settled
 
 
 class ScanCache:

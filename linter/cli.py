@@ -10,9 +10,8 @@ from typing import Any
 import click
 
 from linter import __version__
-from linter.config import ConfigError
+from linter.errors import ConfigError, RegistryError
 from linter.model import Severity
-from linter.registry import RegistryError
 
 SEVERITY_CHOICE = click.Choice([s.label for s in Severity])
 
@@ -44,6 +43,59 @@ def _write(text: str, output: str | None) -> None:
 @click.version_option(__version__, prog_name="prodready")
 def cli() -> None:
     """prodready: production-readiness linter for repositories and manifests."""
+
+
+#: ``check`` parameters that do not change its output (the rest key a replay entry)
+_NOT_IN_REPLAY_KEY = frozenset({"jobs"})
+
+
+def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any]) -> Any:
+    """The replay entry for a ``check`` of one directory (None for files: pre-commit runs)."""
+    if len(paths) != 1 or not os.path.isdir(paths[0]):
+        return None
+    from linter.replay import CACHE_DIR, Replay
+
+    request = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_REPLAY_KEY}
+    request["root"] = os.path.abspath(paths[0])
+    return Replay(cache_dir or os.path.join(request["root"], CACHE_DIR), request)
+
+
+def _store_replay(
+    replayer: Any, result: Any, text: str, code: int, opts: Any, baseline: str | None
+) -> None:
+    from linter.cache import CORRUPT
+    from linter.config import CONFIG_FILES
+    from linter.registry import load
+    from linter.replay import Walk
+
+    if (
+        result.index is None
+        or result.internal_errors
+        or any(n.code == CORRUPT for n in result.notifications)
+    ):
+        return
+    packages = {p.check.__module__.split(".")[0] for p in load().policies.values()}
+    config = result.config
+    files = [os.path.join(result.root, name) for name in CONFIG_FILES]
+    files += [p for p in (opts.config_path, baseline, *opts.helm_values) if p]
+    replayer.store(
+        text=text,
+        code=code,
+        walk=Walk(result.root, result.base, tuple(config.exclude), config.respect_gitignore),
+        files=[os.path.abspath(p) for p in files],
+        trees=[os.path.abspath(config.vuln_db)] if config.vuln_db else [],
+        packages=sorted(packages | {"linter"}),
+    )
+
+
+def _with_note(result: Any, message: str) -> Any:
+    from dataclasses import replace
+
+    from linter.model import Notification, NotificationLevel
+
+    note = Notification(message, level=NotificationLevel.NOTE, code="prodready-cache-ignored")
+    notes = sorted({*result.notifications, note}, key=Notification.sort_key)
+    return replace(result, notifications=notes)
 
 
 @cli.command()
@@ -153,6 +205,13 @@ def check(
     cache_dir: str | None,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
+    replayer = None
+    if not (no_cache or do_fix or fix_diff or diff_rev or write_baseline or online or verbose):
+        replayer = _replayer(paths or (".",), cache_dir, click.get_current_context().params)
+        hit = replayer.lookup() if replayer is not None else None
+        if hit is not None:  # an unchanged tree, asked the same question: the same answer
+            _write(hit.text, output)
+            raise SystemExit(hit.code)
     from linter import adopt
     from linter.engine import ScanOptions
     from linter.output import render
@@ -171,6 +230,10 @@ def check(
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
     result = adopt.run(opts, extras)
+    if replayer is not None and replayer.problem is not None:
+        result = _with_note(
+            result, f"replay cache entry ignored ({replayer.problem}); it will be rebuilt"
+        )
     if fix_diff:
         _, changed = adopt.fix_and_report(opts, result, extras, show_diff=True)
         raise SystemExit(1 if changed and not exit_zero else 0)
@@ -193,6 +256,8 @@ def check(
     code = result.exit_code(Severity.parse(fail_on) if fail_on else None)
     if exit_zero and code == 1:
         code = 0
+    if replayer is not None and not result.config.online:
+        _store_replay(replayer, result, text, code, opts, baseline_path)
     raise SystemExit(code)
 
 

@@ -9,16 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter.errors import ConfigError as ConfigError
 from linter.model import Severity
 from linter.registry import Registry
 
 CONFIG_FILES = (".prodready.yaml", ".prodready.yml", "pyproject.toml")
 SEVERITIES = [s.label for s in Severity]
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
-
-
-class ConfigError(Exception):
-    """Bad configuration or bad command-line selection (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
 from linter.policy import CheckContext, Policy, PolicyMeta
 from linter.redact import redact
+from linter.replay import stamp
 from linter.source import SourceFile
 
 K = ArtifactKind
@@ -168,25 +169,11 @@ def _outside_inputs(config: cfg.Config, helm_values: Sequence[str]) -> list[obje
     out: list[object] = []
     for binary in ("helm", "kustomize", "kubectl"):
         path = shutil.which(binary)
-        out.append((binary, path, _stamp(path)))
+        out.append((binary, path, stamp(path)))
     for path in (*helm_values, getattr(config, "vuln_db", None)):
         if path:
-            out.append((path, _stamp(path)))
+            out.append((path, stamp(path)))
     return out
-
-
-def _stamp(path: str | None) -> tuple[int, int] | None:
-    """(size, mtime) of a file, or of a directory's newest entry."""
-    if not path:
-        return None
-    try:
-        st = os.stat(path)
-        if not os.path.isdir(path):
-            return (st.st_size, st.st_mtime_ns)
-        newest = max((e.stat().st_mtime_ns for e in os.scandir(path)), default=st.st_mtime_ns)
-        return (st.st_size, max(newest, st.st_mtime_ns))
-    except OSError:
-        return None
 
 
 def _open_cache(

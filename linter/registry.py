@@ -7,14 +7,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
+from linter.errors import RegistryError as RegistryError
 from linter.policy import Policy, PolicyMeta, iter_policies
 from linter.suppress import ENGINE_RULES
 
 GROUP = "prodready.policies"
-
-
-class RegistryError(Exception):
-    """A plugin failed to load or two plugins declare the same rule id."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,248 @@
+"""Replay: a re-scan of an unchanged tree prints the stored output without loading a policy.
+
+The scan cache (``linter/cache.py``) already skips reading, parsing and checking an unchanged
+tree; what is left of a warm run is Python's imports (every policy module, to know the rules),
+the configuration, and rendering the output again. A replay entry skips those too: it stores
+the *rendered output* and the exit code of a ``check`` of a directory, under a key made of the
+whole request (every option, the working directory, prodready's and Python's versions, whether
+stdout is a terminal, ``NO_COLOR``), and it records everything else the output depended on:
+
+* the discovered files — path, size and mtime of each, re-walked with the walk settings the
+  configuration gave (excludes, ``respect-gitignore``), as the scan cache's tree signature;
+* stamps (size, mtime) of the configuration files, of prodready's and the policy packages' code
+  (every ``.py`` file and directory), of the directories on ``sys.path`` (a plugin installed or
+  removed changes them), of the baseline, values files and OSV database given;
+* where ``helm``, ``kustomize`` and ``kubectl`` are on ``PATH``, and their stamps.
+
+Any difference and the entry is not used: the scan runs as usual and stores a new one. Entries
+are only written when every scanned file is older than the mtime granularity allows to change
+unseen (:data:`RACY_NS`), never for ``--fix``, ``--diff``, baselines being written,
+``--online`` or ``--verbose`` runs, and never when the scan cache itself was found corrupt.
+The output is already redacted; entries are JSON, written atomically, and one that cannot be
+read is ignored with a note in the output of the scan that replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from linter import __version__
+
+FORMAT = 1
+CACHE_DIR = ".prodready_cache"  # the scan cache (linter/cache.py) and replay entries
+RENDERERS = ("helm", "kustomize", "kubectl")
+#: a file modified this recently may change again within the mtime granularity
+RACY_NS = 2_000_000_000
+
+Stamp = tuple[int, int] | None
+
+
+def stamp(path: str | None) -> Stamp:
+    """(size, mtime) of a file, or of a directory's newest entry; None when it is missing."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+        if not os.path.isdir(path):
+            return (st.st_size, st.st_mtime_ns)
+        newest = max((e.stat().st_mtime_ns for e in os.scandir(path)), default=st.st_mtime_ns)
+        return (st.st_size, max(newest, st.st_mtime_ns))
+    except OSError:
+        return None
+
+
+def _plain_stamp(path: str) -> Stamp:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def code_paths(packages: Iterable[str]) -> list[str]:
+    """Every directory and ``.py`` file of these (imported) packages or modules."""
+    out: list[str] = []
+    for name in sorted(set(packages)):
+        mod = sys.modules.get(name)
+        file = getattr(mod, "__file__", None)
+        if not file:
+            continue
+        if os.path.basename(file) != "__init__.py":
+            out.append(file)
+            continue
+        for d, dirs, files in os.walk(os.path.dirname(file)):
+            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+            out.append(d)
+            out.extend(os.path.join(d, f) for f in sorted(files) if f.endswith(".py"))
+    return out
+
+
+def request_key(request: Mapping[str, Any]) -> str:
+    payload = {
+        "format": FORMAT,
+        "version": __version__,
+        "python": list(sys.version_info[:3]),
+        "executable": sys.executable,
+        "cwd": os.getcwd(),
+        "tty": sys.stdout.isatty(),
+        "no_color": "NO_COLOR" in os.environ,
+        "request": dict(request),
+    }
+    blob = json.dumps(payload, sort_keys=True, default=repr).encode()
+    return hashlib.sha256(blob).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Hit:
+    text: str
+    code: int
+
+
+@dataclass(frozen=True)
+class Walk:
+    root: str
+    base: str
+    excludes: tuple[str, ...]
+    respect_gitignore: bool
+
+
+def tree_signature(files: Iterable[Any]) -> tuple[str, bool]:
+    """Digest of (path, size, mtime) of every discovered file, and whether all are old enough."""
+    h = hashlib.sha256()
+    now = time.time_ns()
+    settled = True
+    for f in files:
+        mtime = getattr(f, "mtime_ns", 0)
+        if not mtime or mtime > now - RACY_NS:
+            settled = False
+        h.update(f"{f.path}\0{f.size}\0{mtime}\n".encode())
+    return h.hexdigest(), settled
+
+
+def walk_signature(walk: Walk) -> tuple[str, bool]:
+    from linter.discover import walk as discover
+
+    return tree_signature(discover(walk.root, walk.base, walk.excludes, [], walk.respect_gitignore))
+
+
+class Replay:
+    """The replay entry of one request in one cache directory."""
+
+    def __init__(self, directory: str, request: Mapping[str, Any]) -> None:
+        self.directory = directory
+        self.path = os.path.join(directory, f"replay-{request_key(request)}.json")
+        #: why a stored entry was not used when it could not be read (for the output)
+        self.problem: str | None = None
+
+    def lookup(self) -> Hit | None:
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                raw = json.load(fh)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, ValueError, RecursionError) as exc:
+            self._broken(exc)
+            return None
+        try:
+            return self._validate(raw)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            self._broken(exc)
+            return None
+
+    def _broken(self, exc: BaseException) -> None:
+        """Note the problem once and remove the entry (this run's output, carrying the note,
+        is not stored; the next run stores a clean one)."""
+        self.problem = f"{type(exc).__name__}: {str(exc)[:120]}"
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+    def _validate(self, raw: Any) -> Hit | None:
+        if raw["format"] != FORMAT:
+            return None
+        for binary, where in raw["which"]:
+            if shutil.which(str(binary)) != where:
+                return None
+        for path, kind, old in raw["stamps"]:
+            now = stamp(str(path)) if kind == "tree" else _plain_stamp(str(path))
+            if (list(now) if now is not None else None) != old:
+                return None
+        w = raw["walk"]
+        walk = Walk(str(w[0]), str(w[1]), tuple(str(x) for x in w[2]), bool(w[3]))
+        signature, _ = walk_signature(walk)
+        if signature != raw["tree"]:
+            return None
+        text, code = raw["text"], raw["code"]
+        if not isinstance(text, str) or not isinstance(code, int):
+            raise TypeError("unexpected entry")
+        return Hit(text, code)
+
+    def store(
+        self,
+        *,
+        text: str,
+        code: int,
+        walk: Walk,
+        files: Sequence[str],
+        trees: Sequence[str],
+        packages: Iterable[str],
+    ) -> None:
+        """Record the output of a scan that just ran (``files``/``trees``: inputs outside the
+        scanned tree, stamped as files / as directories' newest entries)."""
+        signature, settled = walk_signature(walk)
+        if not settled:
+            return
+        stamps: list[list[Any]] = []
+        paths = [*files, *code_paths(packages), *(p for p in sys.path if os.path.isdir(p))]
+        for path in paths:
+            st = _plain_stamp(path)
+            stamps.append([path, "file", list(st) if st is not None else None])
+        for path in trees:
+            st = stamp(path)
+            stamps.append([path, "tree", list(st) if st is not None else None])
+        entry = {
+            "format": FORMAT,
+            "which": [[b, shutil.which(b)] for b in RENDERERS],
+            "stamps": stamps,
+            "walk": [walk.root, walk.base, list(walk.excludes), walk.respect_gitignore],
+            "tree": signature,
+            "text": text,
+            "code": code,
+        }
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".replay-", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(entry, fh, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            self._prune()
+        except OSError:
+            return
+
+    def _prune(self) -> None:
+        """Keep the newest few entries (other formats and options)."""
+        try:
+            names = [n for n in os.listdir(self.directory) if n.startswith("replay-")]
+            paths = sorted(
+                (os.path.join(self.directory, n) for n in names),
+                key=lambda p: os.stat(p).st_mtime_ns,
+                reverse=True,
+            )
+            for old in paths[8:]:
+                os.unlink(old)
+        except OSError:
+            return

@@ -25,7 +25,8 @@ from linter.model import ArtifactKind
 if TYPE_CHECKING:
     from linter.index import RepoIndex
     from linter.parsers.dockerfile import DockerfileArtifact
-    from linter.parsers.k8s import K8sObject
+    from linter.parsers.k8s import K8sManifest, K8sObject
+    from linter.source import SourceFile
     from linter.workload import Container
 
 K = ArtifactKind
@@ -65,7 +66,7 @@ class Service:
 
     def owns(self, path: str) -> bool:
         """Is ``path`` inside this service's directory?"""
-        return not self.directory or path == self.directory or path.startswith(self.directory + "/")
+        return _inside(path, self.directory)
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,14 @@ def _compose_images(index: RepoIndex) -> Iterable[tuple[str, str]]:
 
 def _build(index: RepoIndex) -> list[Service]:
     by_dir: dict[str, Service] = {}
-    for df in index.artifacts(K.DOCKERFILE):
-        d = posixpath.dirname(df.source.path)
+    files_of: dict[str, list[SourceFile]] = {}
+    for src in index.sources_of({K.DOCKERFILE}):
+        d = posixpath.dirname(src.path)
         svc = by_dir.setdefault(d, Service(d))
-        svc.dockerfiles.append(df)
+        files_of.setdefault(d, []).append(src)
         svc.image_names.add(posixpath.basename(d) or os.path.basename(os.path.abspath(index.root)))
     sources: list[ImageSource] = [_compose_images, image_builds]
-    by_file = {df.source.path: svc for svc in by_dir.values() for df in svc.dockerfiles}
+    by_file = {src.path: by_dir[d] for d, srcs in files_of.items() for src in srcs}
     for source in sources:
         for raw_dir, image in source(index):
             where = _norm(str(raw_dir))
@@ -146,10 +148,19 @@ def _build(index: RepoIndex) -> list[Service]:
             owner.compose.append(cb)
             if cb.context != owner.directory:
                 owner.contexts.setdefault(cb.dockerfile, cb.context)
-    from linter.parsers.k8s import K8sManifest
-
-    for manifest in index.artifacts(K.K8S):
-        assert isinstance(manifest, K8sManifest)
+    if index.named_files:
+        keep = _relevant(index, by_dir)
+        if keep is not None:
+            by_dir = {d: svc for d, svc in by_dir.items() if d in keep}
+    for d, svc in by_dir.items():
+        for src in files_of[d]:
+            art = index.parsed(src)
+            if art is not None:
+                svc.dockerfiles.append(art)
+    # a container belongs to every service whose image names hold its image's name; with named
+    # files, a manifest that does not even mention one of those names is not parsed
+    names = set().union(*(svc.image_names for svc in by_dir.values())) if by_dir else set()
+    for manifest in _manifests(index, names if index.named_files else None):
         for obj in manifest.objects:
             for i, c in enumerate(_containers(obj)):
                 ref = c.data.get("image")
@@ -160,6 +171,53 @@ def _build(index: RepoIndex) -> list[Service]:
                     if name in svc.image_names:
                         svc.containers.append(K8sContainerRef(obj, c.data, i, ref, c))
     return [by_dir[d] for d in sorted(by_dir)]
+
+
+def _manifests(index: RepoIndex, mentioning: set[str] | None) -> Iterable[K8sManifest]:
+    from linter.render import rendered_manifests
+
+    for src in index.sources_of({K.K8S}):
+        if mentioning is not None and not any(name in src.text for name in mentioning):
+            continue
+        art = index.parsed(src)
+        if art is not None:
+            yield art
+    yield from rendered_manifests(index)
+
+
+def _relevant(index: RepoIndex, by_dir: dict[str, Service]) -> set[str] | None:
+    """With named files (pre-commit), the services a finding on a named file can come from:
+    those holding it (in their directory or a compose build context), those building the image
+    a named manifest runs, and those a named compose file builds. None: all of them (a named
+    file inside a Helm chart, whose rendered manifests are not mapped to services this way)."""
+    targets = [t.path for t in index.targets()]
+    charts = index.chart_roots
+    if any(t == c or t.startswith(c + "/") or not c for t in targets for c in charts):
+        return None
+    keep = set()
+    for d, svc in by_dir.items():
+        homes = [d, *svc.contexts.values()]
+        if any(_inside(t, h) for t in targets for h in homes) or any(
+            index.is_target(cb.path) for cb in svc.compose
+        ):
+            keep.add(d)
+    images: set[str] = set()
+    for t in index.targets():
+        if index.kind_of(t) != K.K8S:
+            continue
+        src = index.source(t)
+        manifest = index.parsed(src) if src is not None else None
+        for obj in manifest.objects if manifest is not None else ():
+            for c in _containers(obj):
+                ref = c.data.get("image")
+                if isinstance(ref, str):
+                    images.add(parse_image(ref).name)
+    keep.update(d for d, svc in by_dir.items() if svc.image_names & images)
+    return keep
+
+
+def _inside(path: str, directory: str) -> bool:
+    return not directory or path == directory or path.startswith(directory + "/")
 
 
 def _containers(obj: K8sObject) -> list[Container]:

@@ -233,3 +233,46 @@ def test_bench_filler_code_raises_nothing(tmp_path: Path) -> None:
         want = sorted(p["file"] for p in planted if p["check"] == check)
         got = sorted(f.location.path for f in mine if f.rule_id == rule)
         assert got == want, check
+
+
+RATE_SERVER = "const express = require('express');\nconst app = express();\napp.listen(8080);\n"
+INGRESS = (
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n{annotations}"
+    "spec:\n  rules:\n  - host: api.example.com\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "limited"),
+    [
+        (INGRESS.format(annotations=""), False),
+        (
+            INGRESS.format(
+                annotations="  annotations:\n    nginx.ingress.kubernetes.io/limit-rps: '10'\n"
+            ),
+            True,
+        ),
+        (
+            "apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: rl\n"
+            "spec:\n  rateLimit:\n    average: 100\n",
+            True,
+        ),
+        (
+            "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\n"
+            "metadata:\n  name: rl\nspec: {}\n",
+            True,
+        ),
+        # the words alone, outside a rate-limit setting, do not count
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"
+            "data:\n  todo: add a rate-limit at the ingress\n",
+            False,
+        ),
+    ],
+)
+def test_rate_limit_at_the_ingress_counts_for_the_repo(
+    tmp_path: Path, manifest: str, limited: bool
+) -> None:
+    _write(tmp_path, {"api/package.json": "{}", "api/server.js": RATE_SERVER, "k8s.yaml": manifest})
+    found = triples(run_scan(["."], tmp_path, select=["code-missing-rate-limit"]))
+    assert found == ([] if limited else ["api/server.js:2:13 code-missing-rate-limit"])

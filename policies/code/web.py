@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
@@ -224,9 +225,22 @@ RATE_LIMIT_LIBS = (
 _RATE_NAME = re.compile(r"rate_?limit|throttl|limiter", re.I)
 
 
+#: a manifest that can configure rate limiting says one of these (lower-cased) somewhere
+_RATE_WORDS = ("ratelimit", "rate-limit", "limit-rp", "limit-connections", "backendtrafficpolicy")
+
+
 def _ingress_rate_limited(index: RepoIndex) -> bool:
+    def manifests() -> Iterator[Any]:
+        from linter.render import rendered_manifests
+
+        for src in index.sources_of({ArtifactKind.K8S}):
+            low = src.text.lower()
+            if any(word in low for word in _RATE_WORDS):  # most manifests: not parsed here
+                yield index.parsed(src)
+        yield from rendered_manifests(index)
+
     def scan() -> bool:
-        for manifest in index.artifacts(ArtifactKind.K8S):
+        for manifest in manifests():
             for obj in getattr(manifest, "objects", ()):
                 if obj.kind in ("RateLimitPolicy", "BackendTrafficPolicy", "RateLimit"):
                     return True

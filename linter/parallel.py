@@ -11,6 +11,7 @@ deduplicates everything afterwards.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,14 @@ MIN_PARALLEL_FILES = 400
 CHUNK = 128
 
 Progress = Callable[[str, int, int], None]
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass

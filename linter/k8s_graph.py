@@ -8,7 +8,7 @@ namespace (an object without ``metadata.namespace`` matches any namespace: kusto
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -130,17 +130,61 @@ def same_namespace(a: K8sObject, b: K8sObject) -> bool:
     return not a.namespace or not b.namespace or a.namespace == b.namespace
 
 
+def _static_items(selector: Any) -> list[tuple[str, str]]:
+    """A plain selector's ``(key, value)`` pairs that a pod template can carry."""
+    if not isinstance(selector, dict):
+        return []
+    return sorted((str(k), str(v)) for k, v in selector.items() if str(k) not in RUNTIME_LABELS)
+
+
 @dataclass(frozen=True)
 class K8sGraph:
+    """The objects, with lookup tables so that every question costs about the size of its
+    answer, not the size of the repo (800 services: 800 workloads x 800 Services otherwise)."""
+
     objects: tuple[K8sObject, ...]
     _by_kind: dict[str, list[K8sObject]] = field(default_factory=dict, repr=False, compare=False)
     _labels: dict[int, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    _pos: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    _named: dict[tuple[str, str], list[K8sObject]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    #: label pair -> workloads whose pod template carries it
+    _carrying: dict[tuple[str, str], list[K8sObject]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    #: one pair of each Service's selector -> those Services (a match must have that pair)
+    _svc_anchor: dict[tuple[str, str], list[K8sObject]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    #: scaleTargetRef (kind, name) -> HPAs
+    _hpa_target: dict[tuple[Any, Any], list[K8sObject]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        for o in self.objects:
+        for i, o in enumerate(self.objects):
+            self._pos[id(o)] = i
             self._by_kind.setdefault(o.kind, []).append(o)
+            self._named.setdefault((o.kind, o.name), []).append(o)
             if o.kind in WORKLOAD_KINDS:
-                self._labels[id(o)] = pod_template_labels(o)
+                labels = pod_template_labels(o)
+                self._labels[id(o)] = labels
+                for pair in labels.items():
+                    self._carrying.setdefault(pair, []).append(o)
+            elif o.kind == "Service":
+                items = _static_items(get_path(o.data, "spec", "selector"))
+                if items:
+                    self._svc_anchor.setdefault(items[0], []).append(o)
+            elif o.kind == HPA_KIND:
+                ref = get_path(o.data, "spec", "scaleTargetRef")
+                if isinstance(ref, dict):
+                    key = (_hashable(ref.get("kind")), _hashable(ref.get("name")))
+                    self._hpa_target.setdefault(key, []).append(o)
+
+    def _in_order(self, objs: Iterable[K8sObject]) -> list[K8sObject]:
+        unique = {id(o): o for o in objs}
+        return sorted(unique.values(), key=lambda o: self._pos[id(o)])
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
         if len(kinds) == 1:
@@ -157,8 +201,8 @@ class K8sGraph:
         return pod_template_labels(workload) if found is None else found
 
     def find(self, kind: str, name: str, near: K8sObject) -> K8sObject | None:
-        for o in self.objects:
-            if o.kind == kind and o.name == name and same_namespace(o, near):
+        for o in self._named.get((kind, name), ()):
+            if same_namespace(o, near):
                 return o
         return None
 
@@ -166,33 +210,31 @@ class K8sGraph:
         labels = self.labels_of(workload)
         if not labels:
             return []
-        return [
+        candidates = (s for pair in labels.items() for s in self._svc_anchor.get(pair, ()))
+        return self._in_order(
             s
-            for s in self.of_kind("Service")
+            for s in candidates
             if same_namespace(s, workload)
             and map_selector_matches(get_path(s.data, "spec", "selector"), labels)
-        ]
+        )
 
     def workloads_selected_by(self, service: K8sObject) -> list[K8sObject]:
         selector = get_path(service.data, "spec", "selector")
+        items = _static_items(selector)
+        if not items:
+            return []
         return [
             w
-            for w in self.workloads
+            for w in self._carrying.get(items[0], ())
             if same_namespace(w, service) and map_selector_matches(selector, self.labels_of(w))
         ]
 
     def hpas_targeting(self, workload: K8sObject) -> list[K8sObject]:
-        out = []
-        for h in self.of_kind(HPA_KIND):
-            ref = get_path(h.data, "spec", "scaleTargetRef")
-            if (
-                isinstance(ref, dict)
-                and ref.get("kind") == workload.kind
-                and ref.get("name") == workload.name
-                and same_namespace(h, workload)
-            ):
-                out.append(h)
-        return out
+        return [
+            h
+            for h in self._hpa_target.get((workload.kind, workload.name), ())
+            if same_namespace(h, workload)
+        ]
 
     def scaled_by_keda(self, workload: K8sObject) -> bool:
         for so in self.of_kind("ScaledObject"):
@@ -213,6 +255,10 @@ class K8sGraph:
             if same_namespace(p, workload)
             and selector_matches(get_path(p.data, "spec", "selector"), labels)
         ]
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
 
 
 def k8s_graph(index: RepoIndex) -> K8sGraph:

@@ -7,6 +7,7 @@ A *project* is a directory holding ``package.json``, ``requirements*.txt``, ``py
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import tomllib
@@ -240,12 +241,23 @@ def services(
 
 
 def sources_in(index: RepoIndex, directory: str) -> list[SourceFile]:
-    """Application source files under ``directory`` ('' = everything)."""
-    return [
-        s
-        for s in index.sources_of(SOURCE_KINDS)
-        if not directory or s.path.startswith(directory + "/")
-    ]
+    """Application source files under ``directory`` ('' = everything), in scan order."""
+    if not directory:
+        return list(index.sources_of(SOURCE_KINDS))
+    paths, ordered = index.memo(("repo-sources-by-path",), lambda: _by_path(index))
+    # every path that starts with "dir/" sorts in ["dir/", "dir0"): '0' follows '/'
+    lo = bisect.bisect_left(paths, directory + "/")
+    hi = bisect.bisect_left(paths, directory + "0")
+    return [src for _, src in sorted(ordered[lo:hi])]
+
+
+def _by_path(index: RepoIndex) -> tuple[list[str], list[tuple[int, SourceFile]]]:
+    """Source paths sorted as strings, and (scan position, source) in the same order."""
+    pairs = sorted(
+        ((s.path, i, s) for i, s in enumerate(index.sources_of(SOURCE_KINDS))),
+        key=lambda t: t[0],
+    )
+    return [p for p, _, _ in pairs], [(i, s) for _, i, s in pairs]
 
 
 # -- the scan root -----------------------------------------------------------------------------

@@ -228,10 +228,15 @@ def _containers(obj: K8sObject) -> list[Container]:
 
 def service_of_dockerfile(index: RepoIndex, path: str) -> Service | None:
     """The service one Dockerfile (by display path) belongs to."""
-    for svc in services(index):
-        if any(df.source.path == path for df in svc.dockerfiles):
-            return svc
-    return None
+
+    def table() -> dict[str, Service]:
+        out: dict[str, Service] = {}
+        for svc in services(index):
+            for df in svc.dockerfiles:
+                out.setdefault(df.source.path, svc)
+        return out
+
+    return index.memo(("service-of-dockerfile",), table).get(path)
 
 
 def services(index: RepoIndex) -> list[Service]:
@@ -241,8 +246,12 @@ def services(index: RepoIndex) -> list[Service]:
 
 def service_of(index: RepoIndex, path: str) -> Service | None:
     """The innermost service whose directory holds ``path``."""
-    best: Service | None = None
-    for svc in services(index):
-        if svc.owns(path) and (best is None or len(svc.directory) > len(best.directory)):
-            best = svc
-    return best
+    by_dir = index.memo(("service-by-dir",), lambda: {s.directory: s for s in services(index)})
+    cur = path
+    while True:
+        if cur in by_dir:
+            return by_dir[cur]
+        parent = posixpath.dirname(cur)
+        if parent == cur:  # '' or '/': no service holds it
+            return by_dir.get("")
+        cur = parent

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter.code.facts import route_serves
-from linter.code.index import code_index
+from linter.code.index import CodeService, code_index
 from linter.code.model import Route
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Severity
@@ -36,16 +36,30 @@ HEALTH_LIBS = frozenset(
 _URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"|;&)]*)?")
 
 
-def _routes_of(index: RepoIndex, owns: Any) -> tuple[list[Route], bool]:
-    """Routes of the code under a Docker service, and whether a health library is used."""
+def _routes_of(index: RepoIndex, directory: str) -> tuple[list[Route], bool]:
+    """Routes of the code under a Docker service's directory ('' = everything), and whether a
+    health library is used by code there."""
+    paths, owners = index.memo(("code", "files-by-path"), lambda: _files_by_path(index))
+    if directory:  # every path under "dir/" sorts in ["dir/", "dir0"): '0' follows '/'
+        lo = bisect.bisect_left(paths, directory + "/")
+        hi = bisect.bisect_left(paths, directory + "0")
+    else:
+        lo, hi = 0, len(paths)
     routes: list[Route] = []
     lib = False
-    for svc in code_index(index).services:
-        if not any(owns(p) for p in svc.files):
-            continue
-        routes.extend(r for path in sorted(svc.files) if owns(path) for r in svc.files[path].routes)
-        lib = lib or svc.uses(*HEALTH_LIBS)
+    seen: set[int] = set()
+    for path, svc in zip(paths[lo:hi], owners[lo:hi], strict=True):
+        routes.extend(svc.files[path].routes)
+        if id(svc) not in seen:
+            seen.add(id(svc))
+            lib = lib or svc.uses(*HEALTH_LIBS)
     return routes, lib
+
+
+def _files_by_path(index: RepoIndex) -> tuple[list[str], list[CodeService]]:
+    """Every parsed code file's path, sorted, and the code service holding it."""
+    pairs = sorted((p, svc) for svc in code_index(index).services for p in svc.files)
+    return [p for p, _ in pairs], [svc for _, svc in pairs]
 
 
 def _describe(routes: list[Route]) -> str:
@@ -101,7 +115,7 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     ):
         return  # findings sit on probes and HEALTHCHECKs: none is among the named files
     for svc in services(index):
-        routes, lib = _routes_of(index, svc.owns)
+        routes, lib = _routes_of(index, svc.directory)
         if not routes or lib:
             continue
         for ref in svc.containers:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from linter.model import ArtifactKind as K
 
@@ -107,12 +106,22 @@ def env_kind(name: str) -> K | None:
     return None
 
 
+def name_and_suffix(path: str) -> tuple[str, str]:
+    """``PurePosixPath(path).name`` and ``.suffix`` of a normalised path, without pathlib (which
+    costs ~15 µs a path: a tenth of a second for 9,000 files)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    i = name.rfind(".")
+    return name, name[i:] if 0 < i < len(name) - 1 else ""
+
+
+_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+
+
 def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K | None:
     """The kind a path has by name alone; ``None`` when content decides (YAML/JSON) or skip."""
-    p = PurePosixPath(path)
-    name = p.name
+    name, suffix = name_and_suffix(path)
     low = name.lower()
-    suffix = p.suffix.lower()
+    suffix = suffix.lower()
     if low == ".dockerignore" or low.endswith(".dockerignore"):
         return K.DOCKERIGNORE  # first: `Dockerfile.dockerignore` is no Dockerfile
     if is_dockerfile_name(name):
@@ -120,7 +129,7 @@ def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K 
     env = env_kind(name)
     if env is not None:
         return env
-    parts = p.parts
+    parts = path.rstrip("/").split("/")
     if suffix in (".yaml", ".yml"):
         if in_chart_templates(path, chart_roots):
             return K.HELM_TEMPLATE
@@ -134,7 +143,7 @@ def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K 
             return K.GHA_ACTION
         if low == ".gitlab-ci.yml" or low.endswith(".gitlab-ci.yml"):
             return K.GITLAB_CI
-        if re.match(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", low):
+        if _COMPOSE_NAME.match(low):
             return K.COMPOSE
         return None
     if suffix == ".json":
@@ -185,4 +194,4 @@ def classify_by_content(path: str, text: str) -> K:
 
 
 def is_binary_suffix(path: str) -> bool:
-    return PurePosixPath(path).suffix.lower() in BINARY_SUFFIXES
+    return name_and_suffix(path)[1].lower() in BINARY_SUFFIXES

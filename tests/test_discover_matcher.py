@@ -1,11 +1,14 @@
-"""discover.Matcher answers exactly what pathspec's GitIgnoreSpec answers."""
+"""discover.Matcher answers what pathspec answers; classify.name_and_suffix what pathlib does."""
 
 from __future__ import annotations
+
+from pathlib import PurePosixPath
 
 import pathspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linter.classify import name_and_suffix
 from linter.discover import DEFAULT_EXCLUDES, Matcher
 
 segment = st.sampled_from(["a", "b", "build", "node_modules", "x.py", "y.egg-info", "*", "**", "?"])
@@ -49,3 +52,16 @@ def test_negation_falls_back_to_pathspec() -> None:
     assert m._regex is None
     assert m.match_file("a.log")
     assert not m.match_file("keep.log")
+
+
+segment_chars = st.text(alphabet="ab.-_", min_size=1, max_size=6).filter(
+    lambda s: s not in (".", "..")
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(segment_chars, min_size=1, max_size=4), st.booleans())
+def test_name_and_suffix_match_pathlib(segments: list[str], absolute: bool) -> None:
+    path = ("/" if absolute else "") + "/".join(segments)
+    p = PurePosixPath(path)
+    assert name_and_suffix(path) == (p.name, p.suffix)

@@ -576,15 +576,20 @@ def _build(index: RepoIndex) -> CodeIndex:
             svc.files[f.path] = cf
             cindex.files[f.path] = cf
     # launchers: Dockerfiles (not dev ones), Procfiles, package.json start scripts
-    for df in index.artifacts(K.DOCKERFILE):
-        if _is_dev_file(df.source.path):
+    for dsrc in index.sources_of({K.DOCKERFILE}):
+        if _is_dev_file(dsrc.path):
             continue
-        la = dockerfile_launcher(df)
+        if wanted is not None and owner(dsrc.path).directory not in wanted:
+            continue
+        df = index.parsed(dsrc)
+        la = dockerfile_launcher(df) if df is not None else None
         if la is not None:
-            owner(df.source.path).launchers.append(la)
+            owner(dsrc.path).launchers.append(la)
     for f in found:
         name = posixpath.basename(f.path)
         if name not in ("Procfile", "package.json") or _SKIP.search(f.path):
+            continue
+        if wanted is not None and owner(f.path).directory not in wanted:
             continue
         src = index.source(f)
         if src is None:

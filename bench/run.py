@@ -6,6 +6,7 @@ Steps (every number comes from this one run on this machine; compare ratios, not
 
 1. generate ``bench/out/repo`` with ``SHARED/bench/make_repo.py`` when it is absent (made a git
    work tree so that per-file mode finds its root there, as it would in a real checkout);
+   prodready's own modules are byte-compiled first, as an installed prodready's are;
 2. ``SHARED/bench/floor.py`` on the repo (read every file, one regex): the floor;
 3. a cold full scan with every default policy (``--no-cache``), SARIF in ``bench/out/``,
    scored with ``SHARED/bench/score.py`` and ``bench/rulemap.json``; its peak RSS;
@@ -269,6 +270,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     shared = Path(args.shared).resolve()
     OUT.mkdir(parents=True, exist_ok=True)
+    # an installed prodready has its bytecode; an editable one run with PYTHONDONTWRITEBYTECODE
+    # (set on some machines) would compile every module on every run instead
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            str(HERE.parent / "linter"),
+            str(HERE.parent / "policies"),
+        ],
+        check=False,
+        capture_output=True,
+    )
     repo = OUT / "repo"
     ensure_repo(shared, repo, 200)
     cache = OUT / "cache"

@@ -56,6 +56,7 @@ def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any
     from linter.replay import CACHE_DIR, Replay
 
     request = {k: v for k, v in sorted(params.items()) if k not in _NOT_IN_REPLAY_KEY}
+    request["output"] = request.get("output") is None  # where it goes does not change it
     request["root"] = os.path.abspath(paths[0])
     return Replay(cache_dir or os.path.join(request["root"], CACHE_DIR), request)
 

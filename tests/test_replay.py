@@ -171,3 +171,14 @@ def test_corrupt_entry_is_ignored_with_a_note(
     assert scans.count == 3
     assert _check(tmp_path) == (1, first)
     assert scans.count == 3
+
+
+def test_another_output_file_gets_the_same_replay(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans = Scans(monkeypatch)
+    cache = str(tmp_path / "cache")
+    assert main(["check", ".", "--cache-dir", cache, "-o", str(tmp_path / "a.txt")]) == 1
+    assert main(["check", ".", "--cache-dir", cache, "-o", str(tmp_path / "b.txt")]) == 1
+    assert scans.count == 1
+    assert (tmp_path / "a.txt").read_text() == (tmp_path / "b.txt").read_text()

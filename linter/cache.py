@@ -41,13 +41,13 @@ from linter.model import (
     Suppression,
 )
 from linter.replay import CACHE_DIR as CACHE_DIR
+from linter.replay import CORRUPT as CORRUPT
 from linter.replay import RACY_NS as RACY_NS
+from linter.replay import ensure_cache_dir
 from linter.replay import tree_signature as tree_signature
 from linter.suppress import Directive
 
 FORMAT = 1
-
-CORRUPT = "prodready-cache-ignored"
 
 
 class CacheFormatError(ValueError):
@@ -409,11 +409,7 @@ class ScanCache:
             return
         payload = {"format": FORMAT, "key": self.key, "files": self._raw_files, "tree": self.tree}
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            gitignore = os.path.join(self.directory, ".gitignore")
-            if not os.path.exists(gitignore):
-                with open(gitignore, "w", encoding="utf-8") as fh:
-                    fh.write("# created by prodready\n*\n")
+            ensure_cache_dir(self.directory)
             fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:

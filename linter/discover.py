@@ -6,7 +6,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -92,12 +92,23 @@ def display_path(abspath: str, base: str) -> str:
     return Path(rel).as_posix()
 
 
+@dataclass
+class WalkRecord:
+    """What a walk's result depends on besides the files themselves (linter/walkcache.py):
+    the mtime of every directory it listed, taken before listing it, and the stamp of every
+    ``.gitignore`` it read."""
+
+    dirs: list[tuple[str, int]] = field(default_factory=list)
+    ignores: list[tuple[str, int, int]] = field(default_factory=list)
+
+
 def walk(
     root: str,
     base: str,
     excludes: Iterable[str],
     notes: list[Notification],
     respect_gitignore: bool = True,
+    record: WalkRecord | None = None,
 ) -> Iterator[FoundFile]:
     """Yield every regular file under ``root`` that is not ignored, in sorted order."""
     exclude_spec = _spec([*DEFAULT_EXCLUDES, *excludes])
@@ -123,8 +134,10 @@ def walk(
 
     found: list[FoundFile] = []
 
-    def visit(abs_dir: str, rel_dir: str) -> None:
+    def visit(abs_dir: str, rel_dir: str, mtime_ns: int) -> None:
         pushed = False
+        if record is not None:
+            record.dirs.append((abs_dir, mtime_ns))
         try:
             try:
                 entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
@@ -138,6 +151,13 @@ def walk(
                 )
                 return
             if respect_gitignore and any(e.name == ".gitignore" for e in entries):
+                if record is not None:
+                    gi = os.path.join(abs_dir, ".gitignore")
+                    try:
+                        st = os.stat(gi)
+                        record.ignores.append((gi, st.st_size, st.st_mtime_ns))
+                    except OSError:
+                        record.ignores.append((gi, -1, -1))
                 spec = _read_gitignore(abs_dir)
                 if spec is not None:
                     ignores.append((rel_dir, spec))
@@ -184,12 +204,16 @@ def walk(
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     if not ignored(rel, True):
-                        visit(entry.path, rel)
+                        visit(entry.path, rel, st.st_mtime_ns)
                 elif stat.S_ISREG(st.st_mode) and not ignored(rel, False):
                     found.append(FoundFile(shown, entry.path, st.st_size, st.st_mtime_ns))
         finally:
             if pushed:
                 ignores.pop()
 
-    visit(root, "")
+    try:
+        root_mtime = os.stat(root).st_mtime_ns
+    except OSError:
+        root_mtime = -1
+    visit(root, "", root_mtime)
     return iter(found)

@@ -229,6 +229,8 @@ def scan(opts: ScanOptions) -> ScanResult:
     wanted: frozenset[ArtifactKind] = frozenset().union(*(p.meta.kinds for p in policies))
     index = RepoIndex(root, base, config, wanted, explicit)
     index.helm_values = tuple(opts.helm_values)
+    if opts.cache_dir is not None:
+        index.walk_cache_dir = opts.cache_dir or os.path.join(root, cache.CACHE_DIR)
 
     findings: list[Finding] = []
     notes = index.notifications

@@ -108,20 +108,34 @@ class RepoIndex:
         self._chart_roots: frozenset[str] | None = None
         #: ``--helm-values`` files for ``helm template`` (linter/render.py)
         self.helm_values: tuple[str, ...] = ()
+        #: where the walk cache lives (linter/walkcache.py); None: walk every time
+        self.walk_cache_dir: str | None = None
 
     # -- discovery ---------------------------------------------------------------------------
     def all_found(self) -> list[discover.FoundFile]:
         self.wide_reads += 1
         if self._found is None:
-            self._found = list(
-                discover.walk(
+            if self.walk_cache_dir is not None:
+                from linter.walkcache import cached_walk
+
+                self._found = cached_walk(
                     self.root,
                     self.base,
                     self.config.exclude,
                     self.notifications,
                     self.config.respect_gitignore,
+                    self.walk_cache_dir,
                 )
-            )
+            else:
+                self._found = list(
+                    discover.walk(
+                        self.root,
+                        self.base,
+                        self.config.exclude,
+                        self.notifications,
+                        self.config.respect_gitignore,
+                    )
+                )
             for f in self._found:
                 self._abspath[f.path] = f.abspath
         return self._found

@@ -43,6 +43,18 @@ CACHE_DIR = ".prodready_cache"  # the scan cache (linter/cache.py) and replay en
 RENDERERS = ("helm", "kustomize", "kubectl")
 #: a file modified this recently may change again within the mtime granularity
 RACY_NS = 2_000_000_000
+#: the notification code of a cache file that could not be used
+CORRUPT = "prodready-cache-ignored"
+
+
+def ensure_cache_dir(directory: str) -> None:
+    """Create the cache directory with a ``.gitignore`` that ignores it (raises OSError)."""
+    os.makedirs(directory, exist_ok=True)
+    gitignore = os.path.join(directory, ".gitignore")
+    if not os.path.exists(gitignore):
+        with open(gitignore, "w", encoding="utf-8") as fh:
+            fh.write("# created by prodready\n*\n")
+
 
 Stamp = tuple[int, int] | None
 
@@ -129,10 +141,11 @@ def tree_signature(files: Iterable[Any]) -> tuple[str, bool]:
     return h.hexdigest(), settled
 
 
-def walk_signature(walk: Walk) -> tuple[str, bool]:
-    from linter.discover import walk as discover
+def walk_signature(walk: Walk, cache_dir: str) -> tuple[str, bool]:
+    from linter.walkcache import cached_walk
 
-    return tree_signature(discover(walk.root, walk.base, walk.excludes, [], walk.respect_gitignore))
+    found = cached_walk(walk.root, walk.base, walk.excludes, [], walk.respect_gitignore, cache_dir)
+    return tree_signature(found)
 
 
 class Replay:
@@ -178,7 +191,7 @@ class Replay:
                 return None
         w = raw["walk"]
         walk = Walk(str(w[0]), str(w[1]), tuple(str(x) for x in w[2]), bool(w[3]))
-        signature, _ = walk_signature(walk)
+        signature, _ = walk_signature(walk, self.directory)
         if signature != raw["tree"]:
             return None
         text, code = raw["text"], raw["code"]
@@ -198,7 +211,7 @@ class Replay:
     ) -> None:
         """Record the output of a scan that just ran (``files``/``trees``: inputs outside the
         scanned tree, stamped as files / as directories' newest entries)."""
-        signature, settled = walk_signature(walk)
+        signature, settled = walk_signature(walk, self.directory)
         if not settled:
             return
         stamps: list[list[Any]] = []
@@ -219,7 +232,7 @@ class Replay:
             "code": code,
         }
         try:
-            os.makedirs(self.directory, exist_ok=True)
+            ensure_cache_dir(self.directory)
             fd, tmp = tempfile.mkstemp(prefix=".replay-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,0 +1,170 @@
+"""The walk cache: the discovered files of a scan root, reused while no directory changed.
+
+Walking a repo (listing every directory, sorting, matching every path against the excludes and
+``.gitignore`` files) costs about a second per 60,000 files. A walk gives the same files as long
+as no listed directory gained, lost or renamed an entry (each of those changes the directory's
+mtime), no ``.gitignore`` it read changed, and the walk settings (root, display base, excludes,
+``respect-gitignore``) are the same (they key the entry). So the cache stores, per key, the
+mtime of every directory listed (taken before listing it), the stamps of the ``.gitignore``
+files read, the files found and the notifications the walk gave. A later walk stats those
+directories and files instead of listing and matching: every file is stat'ed again, so sizes
+and mtimes are always fresh, and a file that is no longer a regular file makes it walk again.
+
+An entry is only written when no directory or ``.gitignore`` changed within the mtime
+granularity window (:data:`linter.replay.RACY_NS`); one that cannot be read is ignored with a
+note and rewritten. JSON, written atomically, next to the scan cache (``.prodready_cache/``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from linter import __version__
+from linter.discover import FoundFile, WalkRecord, walk
+from linter.model import Notification, NotificationLevel
+from linter.replay import CORRUPT, RACY_NS, ensure_cache_dir
+
+FORMAT = 1
+
+
+def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:
+    payload = [
+        FORMAT,
+        __version__,
+        os.path.abspath(root),
+        os.path.abspath(base),
+        list(excludes),
+        respect_gitignore,
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:24]
+
+
+def cached_walk(
+    root: str,
+    base: str,
+    excludes: Iterable[str],
+    notes: list[Notification],
+    respect_gitignore: bool,
+    cache_dir: str,
+) -> list[FoundFile]:
+    """What :func:`linter.discover.walk` gives, from the cache when it is still true."""
+    excludes = list(excludes)
+    path = os.path.join(cache_dir, f"walk-{_key(root, base, excludes, respect_gitignore)}.json")
+    raw = _load(path, notes)
+    if raw is not None:
+        try:
+            hit = _validate(raw)
+        except (TypeError, ValueError, KeyError, IndexError) as exc:
+            notes.append(_corrupt(exc))
+            hit = None
+        if hit is not None:
+            notes.extend(hit[1])
+            return hit[0]
+    record = WalkRecord()
+    walk_notes: list[Notification] = []
+    found = list(walk(root, base, excludes, walk_notes, respect_gitignore, record))
+    notes.extend(walk_notes)
+    _store(path, cache_dir, record, found, walk_notes)
+    return found
+
+
+def _corrupt(exc: BaseException) -> Notification:
+    return Notification(
+        f"walk cache ignored ({type(exc).__name__}: {str(exc)[:120]}); it will be rebuilt",
+        level=NotificationLevel.NOTE,
+        code=CORRUPT,
+    )
+
+
+def _load(path: str, notes: list[Notification]) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, ValueError, RecursionError) as exc:
+        notes.append(_corrupt(exc))
+        return None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        notes.append(_corrupt(ValueError("unexpected format")))
+        return None
+    return raw
+
+
+def _validate(raw: dict[str, Any]) -> tuple[list[FoundFile], list[Notification]] | None:
+    for d, mtime in raw["dirs"]:
+        try:
+            if os.stat(str(d)).st_mtime_ns != int(mtime):
+                return None
+        except OSError:
+            if int(mtime) != -1:
+                return None
+    for gi, size, mtime in raw["ignores"]:
+        try:
+            st = os.stat(str(gi))
+            now = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            now = (-1, -1)
+        if now != (int(size), int(mtime)):
+            return None
+    found = []
+    for shown, abspath in raw["files"]:
+        try:
+            st = os.stat(str(abspath))
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        found.append(FoundFile(str(shown), str(abspath), st.st_size, st.st_mtime_ns))
+    walk_notes = [
+        Notification(
+            str(m),
+            NotificationLevel(level),
+            None if p is None else str(p),
+            None if ln is None else int(ln),
+            None if col is None else int(col),
+            str(code),
+        )
+        for m, level, p, ln, col, code in raw["notes"]
+    ]
+    return found, walk_notes
+
+
+def _store(
+    path: str,
+    cache_dir: str,
+    record: WalkRecord,
+    found: list[FoundFile],
+    walk_notes: list[Notification],
+) -> None:
+    recent = time.time_ns() - RACY_NS
+    if any(m > recent for _, m in record.dirs) or any(m > recent for _, _, m in record.ignores):
+        return  # a directory that changed just now may change again unseen within its tick
+    entry = {
+        "format": FORMAT,
+        "dirs": [[d, m] for d, m in record.dirs],
+        "ignores": [[g, s, m] for g, s, m in record.ignores],
+        "files": [[f.path, f.abspath] for f in found],
+        "notes": [[n.message, n.level.value, n.path, n.line, n.column, n.code] for n in walk_notes],
+    }
+    try:
+        ensure_cache_dir(cache_dir)
+        fd, tmp = tempfile.mkstemp(prefix=".walk-", suffix=".tmp", dir=cache_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return

@@ -1,0 +1,163 @@
+"""The walk cache (linter/walkcache.py) gives what a fresh walk gives, after every kind of change,
+and walks again exactly when it must."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import linter.walkcache as wc
+from linter.discover import walk
+from linter.model import Notification
+
+_clock = [time.time() - 3600]
+
+
+def _age(root: Path) -> None:
+    """Files and directories changed in the last minute get an mtime older than the racy
+    window, a new one each time (so a changed directory never gets its old mtime back), as in
+    a checkout where the change happened a while ago. Unchanged ones keep theirs."""
+    _clock[0] += 1
+    t = _clock[0]
+    recent = time.time() - 60
+    paths = [str(root)]
+    for d, dirs, files in os.walk(root):
+        paths.extend(os.path.join(d, name) for name in dirs + files)
+    for p in paths:
+        if not os.path.islink(p) and os.stat(p).st_mtime > recent:
+            os.utime(p, (t, t))
+
+
+class Counting:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.walks = 0
+        real = wc.walk
+
+        def counting(*args: object, **kw: object) -> object:
+            self.walks += 1
+            return real(*args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(wc, "walk", counting)
+
+
+def _both(root: Path, cache: Path) -> tuple[list[object], list[Notification]]:
+    notes: list[Notification] = []
+    got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
+    fresh_notes: list[Notification] = []
+    want = list(walk(str(root), str(root), ["*.log"], fresh_notes, True))
+    assert got == want
+    assert notes == fresh_notes
+    return list(got), notes
+
+
+def _tree(root: Path) -> None:
+    (root / "svc").mkdir(parents=True)
+    (root / "svc" / "Dockerfile").write_text("FROM x\n")
+    (root / "svc" / "app.py").write_text("print(1)\n")
+    (root / "k8s").mkdir()
+    (root / "k8s" / "d.yaml").write_text("kind: Deployment\n")
+    (root / "debug.log").write_text("excluded\n")
+    (root / "svc" / ".gitignore").write_text("*.tmp\n")
+
+
+def _add(root: Path) -> None:
+    (root / "svc" / "new.py").write_text("x = 1\n")
+
+
+def _remove(root: Path) -> None:
+    (root / "svc" / "app.py").unlink()
+
+
+def _rename(root: Path) -> None:
+    (root / "k8s" / "d.yaml").rename(root / "k8s" / "e.yaml")
+
+
+def _new_dir(root: Path) -> None:
+    (root / "web" / "src").mkdir(parents=True)
+    (root / "web" / "src" / "index.js").write_text("1\n")
+
+
+def _gitignore(root: Path) -> None:
+    (root / "k8s" / ".gitignore").write_text("d.yaml\n")
+
+
+def _gitignore_changed(root: Path) -> None:  # in place: its directory's mtime stays
+    with open(root / "svc" / ".gitignore", "w") as fh:
+        fh.write("*.py\n")
+
+
+def _edit(root: Path) -> None:
+    (root / "svc" / "app.py").write_text("print('a longer line')\n")
+
+
+def _file_to_dir(root: Path) -> None:
+    (root / "svc" / "app.py").unlink()
+    (root / "svc" / "app.py").mkdir()
+    (root / "svc" / "app.py" / "x.py").write_text("1\n")
+
+
+def _dir_symlink(root: Path) -> None:
+    os.symlink(root / "svc", root / "link")
+
+
+@pytest.mark.parametrize(
+    ("change", "walks_again"),
+    [
+        (_add, True),
+        (_remove, True),
+        (_rename, True),
+        (_new_dir, True),
+        (_gitignore, True),
+        (_gitignore_changed, True),
+        (_edit, False),  # same entries: re-stat'ed, not walked
+        (_file_to_dir, True),
+        (_dir_symlink, True),
+    ],
+)
+def test_same_as_a_fresh_walk_after_a_change(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Path], None],
+    walks_again: bool,
+) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    counting = Counting(monkeypatch)
+    before = _both(root, cache)
+    assert counting.walks == 1
+    _both(root, cache)
+    assert counting.walks == 1  # unchanged: from the cache
+    change(root)
+    _age(root)
+    after = _both(root, cache)
+    assert after != before  # files, or (symlinked directory) notes
+    assert counting.walks == (2 if walks_again else 1)
+
+
+def test_corrupt_entry_is_ignored_with_a_note(tmp_path: Path) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    _both(root, cache)
+    [entry] = cache.glob("walk-*.json")
+    for garbage in (b"{", b"[]", b'{"format": 1, "dirs": [[1]]}'):
+        entry.write_bytes(garbage)
+        notes: list[Notification] = []
+        got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
+        assert got == list(walk(str(root), str(root), ["*.log"], [], True))
+        assert [n.code for n in notes] == ["prodready-cache-ignored"]
+
+
+def test_a_directory_changed_just_now_is_not_stored(tmp_path: Path) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)  # mtimes: now
+    _both(root, cache)
+    assert list(cache.glob("walk-*.json")) == []
+    _age(root)
+    _both(root, cache)
+    assert len(list(cache.glob("walk-*.json"))) == 1

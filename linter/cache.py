@@ -413,7 +413,7 @@ class ScanCache:
             fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(payload, fh, separators=(",", ":"))
+                    fh.write(json.dumps(payload, separators=(",", ":")))
                 os.replace(tmp, self.path)
             except BaseException:
                 with _suppress_oserror():

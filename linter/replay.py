@@ -236,7 +236,7 @@ class Replay:
             fd, tmp = tempfile.mkstemp(prefix=".replay-", suffix=".tmp", dir=self.directory)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, separators=(",", ":"))
+                    fh.write(json.dumps(entry, separators=(",", ":")))
                 os.replace(tmp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):

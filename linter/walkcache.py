@@ -160,7 +160,7 @@ def _store(
         fd, tmp = tempfile.mkstemp(prefix=".walk-", suffix=".tmp", dir=cache_dir)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, separators=(",", ":"))
+                fh.write(json.dumps(entry, separators=(",", ":")))
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -558,7 +558,11 @@ def _build(index: RepoIndex) -> CodeIndex:
         return svcs[d]
 
     wanted = _wanted_services(index, owner) if index.named_files else None
+    # a file whose owner is wanted lies under the owner's directory: others are not even looked at
+    under = None if wanted is None else tuple(f"{d}/" if d else "" for d in wanted)
     for f in found:
+        if under is not None and not f.path.startswith(under):
+            continue
         kind = index.kind_of(f)
         if kind not in CODE_KINDS or _SKIP.search(f.path) or is_test_path(f.path):
             continue

@@ -268,9 +268,13 @@ def root_prefix(index: RepoIndex) -> str:
 
 
 def relative_paths(index: RepoIndex) -> list[str]:
-    """Every found file's path relative to the scan root (sorted)."""
-    prefix = root_prefix(index)
-    return sorted(f.path[len(prefix) :] for f in index.all_found() if f.path.startswith(prefix))
+    """Every found file's path relative to the scan root (sorted; computed once per scan)."""
+
+    def compute() -> list[str]:
+        prefix = root_prefix(index)
+        return sorted(f.path[len(prefix) :] for f in index.all_found() if f.path.startswith(prefix))
+
+    return index.memo(("repo-relative-paths",), compute)
 
 
 def is_project_root(index: RepoIndex) -> bool:

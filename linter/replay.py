@@ -25,7 +25,9 @@ read is ignored with a note in the output of the scan that replaces it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -99,10 +101,34 @@ def code_paths(packages: Iterable[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def install_stamp() -> str:
+    """Digest of (path, size, mtime) of every file of prodready's ``linter`` and ``policies``
+    packages: it changes with any edit of them, and it differs between two installs (mtimes
+    are install or checkout times, in nanoseconds). Cache file names include it, so an entry
+    planted in a repository (a committed ``.prodready_cache/``) cannot carry a name this
+    machine would look up."""
+    h = hashlib.sha256()
+    for name in ("linter", "policies"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for top in (spec.submodule_search_locations or []) if spec is not None else []:
+            for d, dirs, files in os.walk(top):
+                dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+                for f in sorted(files):
+                    p = os.path.join(d, f)
+                    st = _plain_stamp(p)
+                    h.update(f"{p}\0{st}\n".encode())
+    return h.hexdigest()
+
+
 def request_key(request: Mapping[str, Any]) -> str:
     payload = {
         "format": FORMAT,
         "version": __version__,
+        "install": install_stamp(),
         "python": list(sys.version_info[:3]),
         "executable": sys.executable,
         "cwd": os.getcwd(),

@@ -30,7 +30,7 @@ from typing import Any
 from linter import __version__
 from linter.discover import FoundFile, WalkRecord, walk
 from linter.model import Notification, NotificationLevel
-from linter.replay import CORRUPT, RACY_NS, ensure_cache_dir
+from linter.replay import CORRUPT, RACY_NS, ensure_cache_dir, install_stamp
 
 FORMAT = 1
 
@@ -39,6 +39,7 @@ def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool)
     payload = [
         FORMAT,
         __version__,
+        install_stamp(),  # not guessable: a walk entry committed to a repo is never looked up
         os.path.abspath(root),
         os.path.abspath(base),
         list(excludes),

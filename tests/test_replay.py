@@ -182,3 +182,18 @@ def test_another_output_file_gets_the_same_replay(
     assert main(["check", ".", "--cache-dir", cache, "-o", str(tmp_path / "b.txt")]) == 1
     assert scans.count == 1
     assert (tmp_path / "a.txt").read_text() == (tmp_path / "b.txt").read_text()
+
+
+def test_an_entry_from_another_install_is_not_looked_up(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entry names carry a digest of this install's code files (paths, sizes, mtimes): an entry
+    committed to a repository, or made by another prodready, is never used."""
+    import linter.replay
+
+    scans = Scans(monkeypatch)
+    first = _check(tmp_path)
+    monkeypatch.setattr(linter.replay, "install_stamp", lambda: "another install")
+    assert _check(tmp_path) == first
+    assert scans.count == 2
+    assert len(_entries(tmp_path)) == 2

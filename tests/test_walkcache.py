@@ -161,3 +161,16 @@ def test_a_directory_changed_just_now_is_not_stored(tmp_path: Path) -> None:
     _age(root)
     _both(root, cache)
     assert len(list(cache.glob("walk-*.json"))) == 1
+
+
+def test_an_entry_from_another_install_is_not_looked_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    counting = Counting(monkeypatch)
+    _both(root, cache)
+    monkeypatch.setattr(wc, "install_stamp", lambda: "another install")
+    _both(root, cache)
+    assert counting.walks == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,7 +63,13 @@ def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any
 
 
 def _store_replay(
-    replayer: Any, result: Any, text: str, code: int, opts: Any, baseline: str | None
+    replayer: Any,
+    result: Any,
+    text: str,
+    code: int,
+    opts: Any,
+    baseline: str | None,
+    started: int,
 ) -> None:
     from linter.cache import CORRUPT
     from linter.config import CONFIG_FILES
@@ -83,6 +90,8 @@ def _store_replay(
         text=text,
         code=code,
         walk=Walk(result.root, result.base, tuple(config.exclude), config.respect_gitignore),
+        found=result.index.all_found(),
+        started=started,
         files=[os.path.abspath(p) for p in files],
         trees=[os.path.abspath(config.vuln_db)] if config.vuln_db else [],
         packages=sorted(packages | {"linter"}),
@@ -231,6 +240,7 @@ def check(
         cache_dir=None if no_cache else (cache_dir or ""),
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
+    started = time.time_ns()
     result = adopt.run(opts, extras)
     if replayer is not None and replayer.problem is not None:
         result = _with_note(
@@ -259,7 +269,7 @@ def check(
     if exit_zero and code == 1:
         code = 0
     if replayer is not None and not result.config.online:
-        _store_replay(replayer, result, text, code, opts, baseline_path)
+        _store_replay(replayer, result, text, code, opts, baseline_path, started)
     raise SystemExit(code)
 
 

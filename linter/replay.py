@@ -154,10 +154,11 @@ class Walk:
     respect_gitignore: bool
 
 
-def tree_signature(files: Iterable[Any]) -> tuple[str, bool]:
-    """Digest of (path, size, mtime) of every discovered file, and whether all are old enough."""
+def tree_signature(files: Iterable[Any], now: int | None = None) -> tuple[str, bool]:
+    """Digest of (path, size, mtime) of every discovered file, and whether all were older than
+    the racy window at ``now`` (default: now)."""
     h = hashlib.sha256()
-    now = time.time_ns()
+    now = time.time_ns() if now is None else now
     settled = True
     for f in files:
         mtime = getattr(f, "mtime_ns", 0)
@@ -231,13 +232,17 @@ class Replay:
         text: str,
         code: int,
         walk: Walk,
+        found: Iterable[Any],
+        started: int,
         files: Sequence[str],
         trees: Sequence[str],
         packages: Iterable[str],
     ) -> None:
-        """Record the output of a scan that just ran (``files``/``trees``: inputs outside the
-        scanned tree, stamped as files / as directories' newest entries)."""
-        signature, settled = walk_signature(walk, self.directory)
+        """Record the output of a scan that just ran. ``found``: the files as its walk found
+        them (stat'ed then: a file changed while it ran no longer matches, so the entry is never
+        used), ``started``: when it started; ``files``/``trees``: inputs outside the scanned
+        tree, stamped as files / as directories' newest entries."""
+        signature, settled = tree_signature(found, now=started)
         if not settled:
             return
         stamps: list[list[Any]] = []

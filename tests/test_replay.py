@@ -197,3 +197,29 @@ def test_an_entry_from_another_install_is_not_looked_up(
     assert _check(tmp_path) == first
     assert scans.count == 2
     assert len(_entries(tmp_path)) == 2
+
+
+def test_a_file_changed_while_the_scan_ran_is_not_replayed_stale(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry records the files as the scan found them: an edit made during the scan (here,
+    right after it, before the entry is written; aged so that it is not 'recent') makes the
+    next run scan again and see the edit."""
+    real = linter.adopt.run
+    runs = []
+
+    def edit_during_scan(*args: object, **kw: object) -> object:
+        result = real(*args, **kw)  # type: ignore[arg-type]
+        runs.append(1)
+        if len(runs) == 1:
+            (repo / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["python", "a.py"]\n')
+            old = time.time() - 30
+            os.utime(repo / "Dockerfile", (old, old))
+        return result
+
+    monkeypatch.setattr(linter.adopt, "run", edit_during_scan)
+    _, first = _check(tmp_path)
+    assert "docker-shell-form-entrypoint" in first  # the scan saw the old content
+    _, second = _check(tmp_path)
+    assert len(runs) == 2  # not replayed
+    assert "docker-shell-form-entrypoint" not in second

@@ -223,3 +223,39 @@ def test_a_file_changed_while_the_scan_ran_is_not_replayed_stale(
     _, second = _check(tmp_path)
     assert len(runs) == 2  # not replayed
     assert "docker-shell-form-entrypoint" not in second
+
+
+def test_an_edited_baseline_or_config_file_scans_again(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans = Scans(monkeypatch)
+    baseline = tmp_path / "baseline.json"
+    config = tmp_path / "prodready.yaml"
+    config.write_text("fail-on: low\n")
+    out = tmp_path / "out.txt"
+    cache = str(tmp_path / "cache")
+    base_args = ["check", ".", "--cache-dir", cache, "-o", str(out), "--config", str(config)]
+    assert main([*base_args, "--write-baseline", str(baseline)]) == 0  # all findings recorded
+    old = time.time() - 30
+    for p in (baseline, config):
+        os.utime(p, (old, old))
+
+    def check() -> tuple[int, str]:
+        return main([*base_args, "--baseline", str(baseline)]), out.read_text()
+
+    assert check()[0] == 0
+    assert check()[0] == 0
+    assert scans.count == 2  # the second: replayed
+    doc = json.loads(baseline.read_text())
+    doc["findings"] = []  # an emptied baseline
+    baseline.write_text(json.dumps(doc))
+    os.utime(baseline, (old + 1, old + 1))
+    code, text = check()
+    assert scans.count == 3
+    assert code == 1
+    assert "docker-shell-form-entrypoint" in text
+    config.write_text("fail-on: critical\n")
+    os.utime(config, (old + 2, old + 2))
+    code, _ = check()
+    assert scans.count == 4
+    assert code == 0  # nothing critical

@@ -6,13 +6,17 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from linter import __version__
 from linter.errors import ConfigError, RegistryError
 from linter.model import Severity
+
+if TYPE_CHECKING:
+    from linter.engine import ScanOptions, ScanResult
+    from linter.replay import Replay
 
 SEVERITY_CHOICE = click.Choice([s.label for s in Severity])
 
@@ -50,7 +54,7 @@ def cli() -> None:
 _NOT_IN_REPLAY_KEY = frozenset({"jobs"})
 
 
-def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any]) -> Any:
+def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any]) -> Replay | None:
     """The replay entry for a ``check`` of one directory (None for files: pre-commit runs)."""
     if len(paths) != 1 or not os.path.isdir(paths[0]):
         return None
@@ -63,11 +67,11 @@ def _replayer(paths: Sequence[str], cache_dir: str | None, params: dict[str, Any
 
 
 def _store_replay(
-    replayer: Any,
-    result: Any,
+    replayer: Replay,
+    result: ScanResult,
     text: str,
     code: int,
-    opts: Any,
+    opts: ScanOptions,
     baseline: str | None,
     started: int,
 ) -> None:
@@ -98,7 +102,7 @@ def _store_replay(
     )
 
 
-def _with_note(result: Any, message: str) -> Any:
+def _with_note(result: ScanResult, message: str) -> ScanResult:
     from dataclasses import replace
 
     from linter.model import Notification, NotificationLevel

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -43,8 +42,8 @@ from linter.model import (
 from linter.replay import CACHE_DIR as CACHE_DIR
 from linter.replay import CORRUPT as CORRUPT
 from linter.replay import RACY_NS as RACY_NS
-from linter.replay import ensure_cache_dir
 from linter.replay import tree_signature as tree_signature
+from linter.replay import write_cache_file
 from linter.suppress import Directive
 
 FORMAT = 1
@@ -408,40 +407,5 @@ class ScanCache:
         if not self._dirty:
             return
         payload = {"format": FORMAT, "key": self.key, "files": self._raw_files, "tree": self.tree}
-        try:
-            ensure_cache_dir(self.directory)
-            fd, tmp = tempfile.mkstemp(prefix=".scan-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(json.dumps(payload, separators=(",", ":")))
-                os.replace(tmp, self.path)
-            except BaseException:
-                with _suppress_oserror():
-                    os.unlink(tmp)
-                raise
-            self._prune()
-        except OSError:
-            return
-        self._dirty = False
-
-    def _prune(self) -> None:
-        """Keep the newest few cache files (other configs / selections), delete older ones."""
-        try:
-            names = [n for n in os.listdir(self.directory) if n.startswith("scan-")]
-            paths = sorted(
-                (os.path.join(self.directory, n) for n in names),
-                key=lambda p: os.stat(p).st_mtime_ns,
-                reverse=True,
-            )
-            for old in paths[8:]:
-                os.unlink(old)
-        except OSError:
-            return
-
-
-class _suppress_oserror:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
-        return isinstance(exc, OSError)
+        if write_cache_file(self.path, payload, keep=8):
+            self._dirty = False

@@ -58,6 +58,38 @@ def ensure_cache_dir(directory: str) -> None:
             fh.write("# created by prodready\n*\n")
 
 
+def write_cache_file(path: str, payload: Any, keep: int = 0) -> bool:
+    """Write ``payload`` as compact JSON to ``path`` in a cache directory, atomically (temp file
+    + rename; the C encoder: ``json.dump`` is pure Python). With ``keep``, only the ``keep``
+    newest files of the directory with the same name prefix (up to the first ``-``) are kept.
+    False when it could not be written (a read-only tree just means no cache)."""
+    directory = os.path.dirname(path)
+    prefix = os.path.basename(path).split("-", 1)[0] + "-"
+    try:
+        ensure_cache_dir(directory)
+        fd, tmp = tempfile.mkstemp(prefix="." + prefix, suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(payload, separators=(",", ":")))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        if keep:
+            names = [n for n in os.listdir(directory) if n.startswith(prefix)]
+            paths = sorted(
+                (os.path.join(directory, n) for n in names),
+                key=lambda p: os.stat(p).st_mtime_ns,
+                reverse=True,
+            )
+            for old in paths[keep:]:
+                os.unlink(old)
+    except OSError:
+        return False
+    return True
+
+
 Stamp = tuple[int, int] | None
 
 
@@ -262,31 +294,4 @@ class Replay:
             "text": text,
             "code": code,
         }
-        try:
-            ensure_cache_dir(self.directory)
-            fd, tmp = tempfile.mkstemp(prefix=".replay-", suffix=".tmp", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(json.dumps(entry, separators=(",", ":")))
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-            self._prune()
-        except OSError:
-            return
-
-    def _prune(self) -> None:
-        """Keep the newest few entries (other formats and options)."""
-        try:
-            names = [n for n in os.listdir(self.directory) if n.startswith("replay-")]
-            paths = sorted(
-                (os.path.join(self.directory, n) for n in names),
-                key=lambda p: os.stat(p).st_mtime_ns,
-                reverse=True,
-            )
-            for old in paths[8:]:
-                os.unlink(old)
-        except OSError:
-            return
+        write_cache_file(self.path, entry, keep=8)

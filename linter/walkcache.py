@@ -17,12 +17,10 @@ note and rewritten. JSON, written atomically, next to the scan cache (``.prodrea
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +28,7 @@ from typing import Any
 from linter import __version__
 from linter.discover import FoundFile, WalkRecord, walk
 from linter.model import Notification, NotificationLevel
-from linter.replay import CORRUPT, RACY_NS, ensure_cache_dir, install_stamp
+from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
 
 FORMAT = 1
 
@@ -156,16 +154,4 @@ def _store(
         "files": [[f.path, f.abspath] for f in found],
         "notes": [[n.message, n.level.value, n.path, n.line, n.column, n.code] for n in walk_notes],
     }
-    try:
-        ensure_cache_dir(cache_dir)
-        fd, tmp = tempfile.mkstemp(prefix=".walk-", suffix=".tmp", dir=cache_dir)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, separators=(",", ":")))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
+    write_cache_file(path, entry, keep=8)

@@ -174,3 +174,21 @@ def test_an_entry_from_another_install_is_not_looked_up(
     monkeypatch.setattr(wc, "install_stamp", lambda: "another install")
     _both(root, cache)
     assert counting.walks == 2
+
+
+def test_cache_files_are_written_atomically_and_pruned_per_kind(tmp_path: Path) -> None:
+    from linter.replay import write_cache_file
+
+    cache = tmp_path / "cache"
+    (cache).mkdir()
+    (cache / "walk-old.json").write_text("{}")
+    for i in range(5):
+        assert write_cache_file(str(cache / f"scan-{i}.json"), {"i": i}, keep=3)
+        os.utime(cache / f"scan-{i}.json", (1000 + i, 1000 + i))
+    assert write_cache_file(str(cache / "scan-5.json"), {"i": 5}, keep=3)
+    names = sorted(p.name for p in cache.iterdir())
+    assert names == [".gitignore", "scan-3.json", "scan-4.json", "scan-5.json", "walk-old.json"]
+    assert (cache / "scan-5.json").read_text() == '{"i":5}'
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    assert write_cache_file(str(blocked / "scan-1.json"), {}) is False

@@ -38,6 +38,8 @@ from linter.model import (
     NotificationLevel,
     Severity,
     Suppression,
+    note_from_json,
+    note_to_json,
 )
 from linter.replay import CACHE_DIR as CACHE_DIR
 from linter.replay import CORRUPT as CORRUPT
@@ -106,15 +108,6 @@ def finding_from_json(raw: Mapping[str, Any]) -> Finding:
         if sup is None
         else Suppression(str(sup[0]), str(sup[1]), None if sup[2] is None else _unloc(sup[2])),
     )
-
-
-def note_to_json(n: Notification) -> list[Any]:
-    return [n.message, n.level.value, n.path, n.line, n.column, n.code]
-
-
-def note_from_json(raw: Sequence[Any]) -> Notification:
-    message, level, path, line, column, code = raw
-    return Notification(str(message), NotificationLevel(level), path, line, column, str(code))
 
 
 def directive_to_json(d: Directive) -> list[Any]:

@@ -140,3 +140,20 @@ class Notification:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path or "", self.line or 0, self.column or 0, self.message)
+
+
+def note_to_json(n: Notification) -> list[Any]:
+    """A notification as a JSON list (the caches store them so)."""
+    return [n.message, n.level.value, n.path, n.line, n.column, n.code]
+
+
+def note_from_json(raw: Any) -> Notification:
+    message, level, path, line, column, code = raw
+    return Notification(
+        str(message),
+        NotificationLevel(level),
+        None if path is None else str(path),
+        None if line is None else int(line),
+        None if column is None else int(column),
+        str(code),
+    )

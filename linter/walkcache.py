@@ -27,7 +27,7 @@ from typing import Any
 
 from linter import __version__
 from linter.discover import FoundFile, WalkRecord, walk
-from linter.model import Notification, NotificationLevel
+from linter.model import Notification, NotificationLevel, note_from_json, note_to_json
 from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
 
 FORMAT = 1
@@ -123,18 +123,7 @@ def _validate(raw: dict[str, Any]) -> tuple[list[FoundFile], list[Notification]]
         if not stat.S_ISREG(st.st_mode):
             return None
         found.append(FoundFile(str(shown), str(abspath), st.st_size, st.st_mtime_ns))
-    walk_notes = [
-        Notification(
-            str(m),
-            NotificationLevel(level),
-            None if p is None else str(p),
-            None if ln is None else int(ln),
-            None if col is None else int(col),
-            str(code),
-        )
-        for m, level, p, ln, col, code in raw["notes"]
-    ]
-    return found, walk_notes
+    return found, [note_from_json(n) for n in raw["notes"]]
 
 
 def _store(
@@ -152,6 +141,6 @@ def _store(
         "dirs": [[d, m] for d, m in record.dirs],
         "ignores": [[g, s, m] for g, s, m in record.ignores],
         "files": [[f.path, f.abspath] for f in found],
-        "notes": [[n.message, n.level.value, n.path, n.line, n.column, n.code] for n in walk_notes],
+        "notes": [note_to_json(n) for n in walk_notes],
     }
     write_cache_file(path, entry, keep=8)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,15 @@ def _read_gitignore(directory: str) -> Matcher | None:
             return _spec(fh.read().splitlines())
     except OSError:
         return None
+
+
+def under(sorted_paths: Sequence[str], directory: str) -> range:
+    """Indexes of the paths inside ``directory`` ('' = all) in a list of sorted display paths:
+    every path that starts with "dir/" sorts in ["dir/", "dir0") ('0' follows '/')."""
+    if not directory:
+        return range(len(sorted_paths))
+    lo = bisect.bisect_left(sorted_paths, directory + "/")
+    return range(lo, bisect.bisect_left(sorted_paths, directory + "0", lo))
 
 
 def display_path(abspath: str, base: str) -> str:

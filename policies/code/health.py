@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 
 from linter.code.facts import route_serves
 from linter.code.index import CodeService, code_index
 from linter.code.model import Route
+from linter.discover import under
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Severity
 from linter.policy import CheckContext, policy
@@ -40,11 +40,8 @@ def _routes_of(index: RepoIndex, directory: str) -> tuple[list[Route], bool]:
     """Routes of the code under a Docker service's directory ('' = everything), and whether a
     health library is used by code there."""
     paths, owners = index.memo(("code", "files-by-path"), lambda: _files_by_path(index))
-    if directory:  # every path under "dir/" sorts in ["dir/", "dir0"): '0' follows '/'
-        lo = bisect.bisect_left(paths, directory + "/")
-        hi = bisect.bisect_left(paths, directory + "0")
-    else:
-        lo, hi = 0, len(paths)
+    span = under(paths, directory)
+    lo, hi = span.start, span.stop
     routes: list[Route] = []
     lib = False
     seen: set[int] = set()

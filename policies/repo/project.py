@@ -7,7 +7,6 @@ A *project* is a directory holding ``package.json``, ``requirements*.txt``, ``py
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 import tomllib
@@ -15,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.discover import display_path
+from linter.discover import display_path, under
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Location
 from linter.positions import key_loc
@@ -245,10 +244,8 @@ def sources_in(index: RepoIndex, directory: str) -> list[SourceFile]:
     if not directory:
         return list(index.sources_of(SOURCE_KINDS))
     paths, ordered = index.memo(("repo-sources-by-path",), lambda: _by_path(index))
-    # every path that starts with "dir/" sorts in ["dir/", "dir0"): '0' follows '/'
-    lo = bisect.bisect_left(paths, directory + "/")
-    hi = bisect.bisect_left(paths, directory + "0")
-    return [src for _, src in sorted(ordered[lo:hi])]
+    span = under(paths, directory)
+    return [src for _, src in sorted(ordered[span.start : span.stop])]
 
 
 def _by_path(index: RepoIndex) -> tuple[list[str], list[tuple[int, SourceFile]]]:

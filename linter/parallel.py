@@ -177,7 +177,8 @@ class FilePhase:
         ctx = multiprocessing.get_context("fork")
         spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
         try:
-            self._pool = ctx.Pool(jobs)
+            # never more workers than chunks (a 64-core runner on a 500-file repo forks 4)
+            self._pool = ctx.Pool(min(jobs, len(spans)))
             self._async = self._pool.map_async(_work, spans, chunksize=1)
         finally:
             _JOB = None

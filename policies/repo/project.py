@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.discover import display_path, under
+from linter.discover import FoundFile, display_path, under
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Location
 from linter.positions import key_loc
@@ -240,21 +240,23 @@ def services(
 
 
 def sources_in(index: RepoIndex, directory: str) -> list[SourceFile]:
-    """Application source files under ``directory`` ('' = everything), in scan order."""
+    """Application source files under ``directory`` ('' = everything), in scan order. Only the
+    files under it are read (a pre-commit run naming one manifest reads one service)."""
     if not directory:
         return list(index.sources_of(SOURCE_KINDS))
-    paths, ordered = index.memo(("repo-sources-by-path",), lambda: _by_path(index))
+    paths, ordered = index.memo(("repo-found-by-path",), lambda: _by_path(index))
     span = under(paths, directory)
-    return [src for _, src in sorted(ordered[span.start : span.stop])]
+    out = []
+    for _, f in sorted(ordered[span.start : span.stop]):
+        if index.kind_of(f) in SOURCE_KINDS and (src := index.source(f)) is not None:
+            out.append(src)
+    return out
 
 
-def _by_path(index: RepoIndex) -> tuple[list[str], list[tuple[int, SourceFile]]]:
-    """Source paths sorted as strings, and (scan position, source) in the same order."""
-    pairs = sorted(
-        ((s.path, i, s) for i, s in enumerate(index.sources_of(SOURCE_KINDS))),
-        key=lambda t: t[0],
-    )
-    return [p for p, _, _ in pairs], [(i, s) for _, i, s in pairs]
+def _by_path(index: RepoIndex) -> tuple[list[str], list[tuple[int, FoundFile]]]:
+    """Found paths sorted as strings, and (scan position, file) in the same order."""
+    pairs = sorted(((f.path, i, f) for i, f in enumerate(index.all_found())), key=lambda t: t[0])
+    return [p for p, _, _ in pairs], [(i, f) for _, i, f in pairs]
 
 
 # -- the scan root -----------------------------------------------------------------------------

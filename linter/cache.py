@@ -44,8 +44,8 @@ from linter.model import (
 from linter.replay import CACHE_DIR as CACHE_DIR
 from linter.replay import CORRUPT as CORRUPT
 from linter.replay import RACY_NS as RACY_NS
+from linter.replay import code_paths, write_cache_file
 from linter.replay import tree_signature as tree_signature
-from linter.replay import write_cache_file
 from linter.suppress import Directive
 
 FORMAT = 1
@@ -152,29 +152,11 @@ def _round_trips(findings: Iterable[Finding]) -> bool:
 # -- keys ---------------------------------------------------------------------------------------
 def code_fingerprint(modules: Iterable[str]) -> list[list[Any]]:
     """(path, size, mtime) of every .py file of these packages/modules: edited code, new key."""
-    roots: set[str] = set()
-    for name in modules:
-        mod = sys.modules.get(name)
-        file = getattr(mod, "__file__", None)
-        if not file:
-            continue
-        if os.path.basename(file) == "__init__.py":
-            roots.add(os.path.dirname(file))
-        else:
-            roots.add(file)
     out: list[list[Any]] = []
-    for root in sorted(roots):
-        if os.path.isfile(root):
-            st = os.stat(root)
-            out.append([root, st.st_size, st.st_mtime_ns])
-            continue
-        for d, dirs, files in os.walk(root):
-            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    p = os.path.join(d, name)
-                    st = os.stat(p)
-                    out.append([p, st.st_size, st.st_mtime_ns])
+    for path in code_paths(modules):
+        if path.endswith(".py"):
+            st = os.stat(path)
+            out.append([path, st.st_size, st.st_mtime_ns])
     return out
 
 

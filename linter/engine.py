@@ -18,7 +18,7 @@ from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
 from linter.policy import CheckContext, Policy, PolicyMeta
 from linter.redact import redact
-from linter.replay import stamp
+from linter.replay import RENDERERS, stamp
 from linter.source import SourceFile
 
 K = ArtifactKind
@@ -167,7 +167,7 @@ def _per_file_ignored(
 def _outside_inputs(config: cfg.Config, helm_values: Sequence[str]) -> list[object]:
     """What a result depends on outside the tree: renderer binaries, values files, the OSV db."""
     out: list[object] = []
-    for binary in ("helm", "kustomize", "kubectl"):
+    for binary in RENDERERS:
         path = shutil.which(binary)
         out.append((binary, path, stamp(path)))
     for path in (*helm_values, getattr(config, "vuln_db", None)):

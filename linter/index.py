@@ -311,10 +311,18 @@ class RepoIndex:
         return art
 
     def artifacts(
-        self, kind: ArtifactKind, targets_only: bool = False, include_rendered: bool = True
+        self,
+        kind: ArtifactKind,
+        targets_only: bool = False,
+        include_rendered: bool = True,
+        text_filter: Callable[[str], bool] | None = None,
     ) -> list[Any]:
+        """Parsed artifacts of a kind; ``text_filter`` skips (unparsed) the files whose text it
+        rejects (rendered manifests are always included)."""
         out = []
         for src in self.sources_of({kind}, targets_only):
+            if text_filter is not None and not text_filter(src.text):
+                continue
             art = self.parsed(src)
             if art is not None:
                 out.append(art)

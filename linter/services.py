@@ -25,7 +25,7 @@ from linter.model import ArtifactKind
 if TYPE_CHECKING:
     from linter.index import RepoIndex
     from linter.parsers.dockerfile import DockerfileArtifact
-    from linter.parsers.k8s import K8sManifest, K8sObject
+    from linter.parsers.k8s import K8sObject
     from linter.source import SourceFile
     from linter.workload import Container
 
@@ -160,7 +160,13 @@ def _build(index: RepoIndex) -> list[Service]:
     # a container belongs to every service whose image names hold its image's name; with named
     # files, a manifest that does not even mention one of those names is not parsed
     names = set().union(*(svc.image_names for svc in by_dir.values())) if by_dir else set()
-    for manifest in _manifests(index, names if index.named_files else None):
+
+    def mentions_a_name(text: str) -> bool:
+        return any(name in text for name in names)
+
+    for manifest in index.artifacts(
+        K.K8S, text_filter=mentions_a_name if index.named_files else None
+    ):
         for obj in manifest.objects:
             for i, c in enumerate(_containers(obj)):
                 ref = c.data.get("image")
@@ -171,18 +177,6 @@ def _build(index: RepoIndex) -> list[Service]:
                     if name in svc.image_names:
                         svc.containers.append(K8sContainerRef(obj, c.data, i, ref, c))
     return [by_dir[d] for d in sorted(by_dir)]
-
-
-def _manifests(index: RepoIndex, mentioning: set[str] | None) -> Iterable[K8sManifest]:
-    from linter.render import rendered_manifests
-
-    for src in index.sources_of({K.K8S}):
-        if mentioning is not None and not any(name in src.text for name in mentioning):
-            continue
-        art = index.parsed(src)
-        if art is not None:
-            yield art
-    yield from rendered_manifests(index)
 
 
 def _relevant(index: RepoIndex, by_dir: dict[str, Service]) -> set[str] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
@@ -230,17 +229,12 @@ _RATE_WORDS = ("ratelimit", "rate-limit", "limit-rp", "limit-connections", "back
 
 
 def _ingress_rate_limited(index: RepoIndex) -> bool:
-    def manifests() -> Iterator[Any]:
-        from linter.render import rendered_manifests
-
-        for src in index.sources_of({ArtifactKind.K8S}):
-            low = src.text.lower()
-            if any(word in low for word in _RATE_WORDS):  # most manifests: not parsed here
-                yield index.parsed(src)
-        yield from rendered_manifests(index)
+    def mentions_rate_limits(text: str) -> bool:  # most manifests are not parsed here
+        low = text.lower()
+        return any(word in low for word in _RATE_WORDS)
 
     def scan() -> bool:
-        for manifest in manifests():
+        for manifest in index.artifacts(ArtifactKind.K8S, text_filter=mentions_rate_limits):
             for obj in getattr(manifest, "objects", ()):
                 if obj.kind in ("RateLimitPolicy", "BackendTrafficPolicy", "RateLimit"):
                     return True

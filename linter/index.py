@@ -39,6 +39,7 @@ YAML_KINDS = frozenset(
     }
 )
 CONTENT_KINDS = frozenset({K.K8S, K.PROMETHEUS_RULE, K.YAML, K.JSON})
+_UNKNOWN: Any = object()
 
 
 def _parse(src: SourceFile) -> Any:
@@ -96,6 +97,7 @@ class RepoIndex:
         self._found: list[discover.FoundFile] | None = None
         self._targets: list[discover.FoundFile] | None = None
         self._kinds: dict[str, ArtifactKind | None] = {}
+        self._name_kinds: dict[str, ArtifactKind | None] = {}
         self._sources: dict[str, SourceFile | None] = {}
         self._parsed: dict[str, Any] = {}
         self._memo: dict[Any, tuple[Any, bool]] = {}
@@ -192,7 +194,8 @@ class RepoIndex:
     def kind_of(self, f: discover.FoundFile) -> ArtifactKind | None:
         if f.path in self._kinds:
             return self._kinds[f.path]
-        kind = classify_by_name(f.path, self.chart_roots)
+        by_name = self._name_kinds.get(f.path, _UNKNOWN)
+        kind = classify_by_name(f.path, self.chart_roots) if by_name is _UNKNOWN else by_name
         if kind is None:
             # YAML/JSON decided by content: only worth reading if someone wants one of those kinds
             if self.wanted & (CONTENT_KINDS | {K.TEXT}):
@@ -276,7 +279,10 @@ class RepoIndex:
         self.wide_reads += 1
 
         def collect() -> list[SourceFile]:
-            files = self.targets() if targets_only else self.all_found()
+            if targets_only and self._explicit is not None:
+                files = self.targets()
+            else:  # only the files whose name allows one of the kinds (most files: none)
+                files = self._candidates(kinds)
             out = []
             for f in files:
                 if self.kind_of(f) in kinds:
@@ -287,6 +293,32 @@ class RepoIndex:
 
         # policies ask for the same kinds again and again: walk the file list once per question
         return list(self.memo(("sources-of", kinds, targets_only), collect))
+
+    def _candidates(self, kinds: frozenset[ArtifactKind]) -> list[discover.FoundFile]:
+        """The discovered files (in discovery order) that can be of one of ``kinds``: those whose
+        name gives one of them, and those whose content decides when a content kind is asked."""
+        groups = self._name_groups()
+        lists = [groups[k] for k in kinds if k in groups]
+        if kinds & CONTENT_KINDS and None in groups:
+            lists.append(groups[None])
+        if len(lists) == 1:
+            return [f for _, f in lists[0]]
+        return [f for _, f in sorted((p for group in lists for p in group), key=lambda p: p[0])]
+
+    def _name_groups(self) -> dict[ArtifactKind | None, list[tuple[int, discover.FoundFile]]]:
+        """Every discovered file by the kind its name gives (None: its content decides),
+        classified once per scan; :meth:`kind_of` refines these, never contradicts them."""
+
+        def build() -> dict[ArtifactKind | None, list[tuple[int, discover.FoundFile]]]:
+            groups: dict[ArtifactKind | None, list[tuple[int, discover.FoundFile]]] = {}
+            roots = self.chart_roots
+            for i, f in enumerate(self.all_found()):
+                kind = classify_by_name(f.path, roots)
+                self._name_kinds[f.path] = kind
+                groups.setdefault(kind, []).append((i, f))
+            return groups
+
+        return self.memo(("name-groups",), build)
 
     def parsed(self, src: SourceFile) -> Any:
         """Typed artifact for a source (None when it failed to parse; notified once)."""

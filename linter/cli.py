@@ -77,6 +77,7 @@ def _store_replay(
 ) -> None:
     from linter.cache import CORRUPT
     from linter.config import CONFIG_FILES
+    from linter.policy import policy_module
     from linter.registry import load
     from linter.replay import Walk
 
@@ -86,7 +87,7 @@ def _store_replay(
         or any(n.code == CORRUPT for n in result.notifications)
     ):
         return
-    packages = {p.check.__module__.split(".")[0] for p in load().policies.values()}
+    packages = {policy_module(p).split(".")[0] for p in load().policies.values()}
     config = result.config
     files = [os.path.join(result.root, name) for name in CONFIG_FILES]
     files += [p for p in (opts.config_path, baseline, *opts.helm_values) if p]

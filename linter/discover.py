@@ -10,8 +10,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 from linter.model import Notification, NotificationLevel
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".prodready_cache"})
@@ -50,6 +48,8 @@ class Matcher:
     __slots__ = ("_regex", "_spec")
 
     def __init__(self, lines: Iterable[str]) -> None:
+        import pathspec  # 30 ms: not for a run whose walk comes from the walk cache
+
         self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
         self._regex: re.Pattern[str] | None = None
         parts: list[str] = []

@@ -9,14 +9,12 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-import pathspec
-
 from linter import cache, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
-from linter.policy import CheckContext, Policy, PolicyMeta
+from linter.policy import CheckContext, Policy, PolicyMeta, policy_module
 from linter.redact import redact
 from linter.replay import RENDERERS, stamp
 from linter.source import SourceFile
@@ -152,6 +150,8 @@ def _per_file_ignored(
 ) -> list[Finding]:
     if not rules:
         return list(findings)
+    import pathspec
+
     specs = [(pathspec.GitIgnoreSpec.from_lines([g]), sel) for g, sel in rules.items()]
     out = []
     for f in findings:
@@ -192,7 +192,7 @@ def _open_cache(
     key = cache.scan_key(
         config=config,
         enabled=enabled,
-        policy_modules=sorted({p.check.__module__ for p in policies}),
+        policy_modules=sorted({policy_module(p) for p in policies}),
         root=index.root,
         base=index.base,
         extra={
@@ -216,8 +216,12 @@ def scan(opts: ScanOptions) -> ScanResult:
         timings[phase] = timings.get(phase, 0.0) + now - clock
         clock = now
 
-    registry = reg.load()
     root, explicit = resolve_root(opts.paths)
+    cache_dir = (
+        None if opts.cache_dir is None else opts.cache_dir or os.path.join(root, cache.CACHE_DIR)
+    )
+    early_notes: list[Notification] = []
+    registry = reg.load() if cache_dir is None else reg.load_cached(cache_dir, early_notes)
     base = os.path.abspath(opts.base or os.getcwd())
     conf_root = root if explicit is None else (_git_top(root) or root)
     config = cfg.load(conf_root, registry, opts.config_path)
@@ -229,18 +233,24 @@ def scan(opts: ScanOptions) -> ScanResult:
     wanted: frozenset[ArtifactKind] = frozenset().union(*(p.meta.kinds for p in policies))
     index = RepoIndex(root, base, config, wanted, explicit)
     index.helm_values = tuple(opts.helm_values)
-    if opts.cache_dir is not None:
-        index.walk_cache_dir = opts.cache_dir or os.path.join(root, cache.CACHE_DIR)
+    index.walk_cache_dir = cache_dir
 
     findings: list[Finding] = []
     notes = index.notifications
+    notes.extend(early_notes)
     contexts = {
         p.meta.id: CheckContext(p.meta, config.rule_options.get(p.meta.id, {}), index)
         for p in policies
     }
     # file-scope policies, file by file (one read and one parse per file)
-    file_pols = [p for p in policies if p.meta.scope == "file"]
     all_targets = index.targets()
+    # named files (pre-commit): a policy that reads none of their kinds cannot report on them, so
+    # it does not run (no repo-wide walk for it, no import of its module)
+    target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
+    if target_kinds is not None:
+        policies = [p for p in policies if p.meta.kinds & target_kinds]
+    policies = reg.resolve(policies)
+    file_pols = [p for p in policies if p.meta.scope == "file"]
     store, tree_sig = _open_cache(opts, registry, config, enabled, policies, index, explicit)
     if store is not None and tree_sig is not None:
         hit = store.tree_lookup(tree_sig[0])
@@ -273,13 +283,8 @@ def scan(opts: ScanOptions) -> ScanResult:
             findings.extend(f for f in mapped if index.is_target(f.location.path))
     lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
-    # named files (pre-commit): a repo-scope policy that reads none of their kinds cannot report
-    # on them, so it does not run (no repo-wide walk for it)
-    target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
     for pol in policies:
         if pol.meta.scope == "repo":
-            if target_kinds is not None and not pol.meta.kinds & target_kinds:
-                continue
             found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
             found = render.map_back(index, found)
             findings.extend(f for f in found if index.is_target(f.location.path))

@@ -10,7 +10,6 @@ deduplicates everything afterwards.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -174,6 +173,8 @@ class FilePhase:
         # classify by name and find chart roots now, so that every worker agrees
         _ = index.chart_roots
         _JOB = _Job(index, policies, contexts, todo)
+        import multiprocessing
+
         ctx = multiprocessing.get_context("fork")
         spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
         try:
@@ -206,6 +207,8 @@ FORK_UNSAFE = ("dockerfile",)
 
 
 def _can_fork() -> bool:
+    import multiprocessing
+
     if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
         return False
     return not any(name in sys.modules for name in FORK_UNSAFE)

@@ -181,6 +181,19 @@ def collect(*modules: ModuleType) -> list[Policy]:
     return found
 
 
+def collect_submodules(package: str, names: Iterable[str]) -> list[Policy]:
+    """:func:`collect` over the submodules ``names`` of ``package``, importing them."""
+    import importlib
+
+    return collect(*(importlib.import_module(f"{package}.{name}") for name in names))
+
+
+def policy_module(pol: Policy) -> str:
+    """The module that defines a policy's check (a lazy check knows it without importing it)."""
+    module = getattr(pol.check, "lazy_module", None)
+    return module if isinstance(module, str) else str(pol.check.__module__)
+
+
 def iter_policies(value: object) -> Iterator[Policy]:
     """Accept what an entry point gives: a Policy, or a list/tuple of them."""
     if isinstance(value, Policy):

@@ -1,6 +1,21 @@
 """Built-in dependency policies: known vulnerabilities (pip-audit + offline OSV) and pins."""
 
-from linter.policy import Policy, collect
-from policies.deps import unpinned, vulnerable
+from __future__ import annotations
 
-POLICIES: list[Policy] = collect(vulnerable, unpinned)
+from typing import Any
+
+#: the policy modules, in the order their rules are listed; imported on first use of POLICIES
+#: (a run that needs one rule imports only that rule's module, see linter/registry.py)
+MODULES = (
+    "vulnerable",
+    "unpinned",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "POLICIES":
+        from linter.policy import collect_submodules
+
+        value = globals()["POLICIES"] = collect_submodules(__name__, MODULES)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from linter.discover import display_path
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.services import services
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: sample paths a build context must not ship (what they stand for, path in the context)
 MUST_EXCLUDE = (
@@ -36,6 +38,8 @@ def _inside_scan(index: RepoIndex, path: str) -> bool:
 def dockerignore_spec(text: str) -> pathspec.GitIgnoreSpec:
     """A .dockerignore as a path matcher: patterns are relative to the context root (anchored),
     ``!`` re-includes, the last matching pattern wins."""
+    import pathspec  # only when a .dockerignore is read
+
     lines: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()

@@ -10,11 +10,17 @@ import codecs
 import hashlib
 import os
 import posixpath
+import stat
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from linter import discover
-from linter.classify import classify_by_content, classify_by_name, is_binary_suffix
+from linter.classify import (
+    classify_by_content,
+    classify_by_name,
+    in_chart_templates,
+    is_binary_suffix,
+)
 from linter.config import Config
 from linter.model import ArtifactKind, Notification, NotificationLevel
 from linter.parsers.yaml import ParseError
@@ -98,6 +104,8 @@ class RepoIndex:
         self._targets: list[discover.FoundFile] | None = None
         self._kinds: dict[str, ArtifactKind | None] = {}
         self._name_kinds: dict[str, ArtifactKind | None] = {}
+        #: kinds by name (without chart roots) that the walk cache recorded
+        self._walk_kinds: dict[str, ArtifactKind | None] = {}
         self._sources: dict[str, SourceFile | None] = {}
         self._parsed: dict[str, Any] = {}
         self._memo: dict[Any, tuple[Any, bool]] = {}
@@ -120,6 +128,8 @@ class RepoIndex:
             if self.walk_cache_dir is not None:
                 from linter.walkcache import cached_walk
 
+                # named files: only the list matters for the other files (their sizes are
+                # checked again when one is read), so they are not all stat'ed again
                 self._found = cached_walk(
                     self.root,
                     self.base,
@@ -127,6 +137,8 @@ class RepoIndex:
                     self.notifications,
                     self.config.respect_gitignore,
                     self.walk_cache_dir,
+                    restat=self._explicit is None,
+                    name_kinds=self._walk_kinds,
                 )
             else:
                 self._found = list(
@@ -215,39 +227,56 @@ class RepoIndex:
             return self._sources[f.path]
         src: SourceFile | None = None
         note: str | None = None
-        if f.size > self.config.max_file_size:
-            note = (
-                f"file is {f.size:,} bytes, over the {self.config.max_file_size:,}-byte limit "
-                "(max-file-size); skipped"
-            )
-        else:
-            try:
-                with open(f.abspath, "rb") as fh:
-                    data = fh.read(self.config.max_file_size + 1)
-                self.digests[f.path] = hashlib.sha256(data).hexdigest()
-            except OSError as exc:
-                note = f"cannot read file ({exc.strerror or exc}); skipped"
+        data, note = self._read_bytes(f)
+        if data is not None:
+            self.digests[f.path] = hashlib.sha256(data).hexdigest()
+            if b"\x00" in data[:8192] and not data.startswith(
+                (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            ):
+                note = "binary file (NUL bytes); skipped"
             else:
-                if len(data) > self.config.max_file_size:
-                    note = "file grew over the max-file-size limit while reading; skipped"
-                elif b"\x00" in data[:8192] and not data.startswith(
-                    (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-                ):
-                    note = "binary file (NUL bytes); skipped"
+                try:
+                    text = decode(data)
+                except UnicodeDecodeError as exc:
+                    bad = data[exc.start]
+                    note = f"not valid UTF-8 (byte 0x{bad:02x} at offset {exc.start}); skipped"
                 else:
-                    try:
-                        text = decode(data)
-                    except UnicodeDecodeError as exc:
-                        bad = data[exc.start]
-                        note = f"not valid UTF-8 (byte 0x{bad:02x} at offset {exc.start}); skipped"
-                    else:
-                        src = SourceFile(f.path, f.abspath, kind, text)
+                    src = SourceFile(f.path, f.abspath, kind, text)
         if note is not None:
             self.notifications.append(
                 Notification(note, path=f.path, code="prodready-skipped-file")
             )
         self._sources[f.path] = src
         return src
+
+    def _read_bytes(self, f: discover.FoundFile) -> tuple[bytes | None, str | None]:
+        """A file's bytes, or why not. Its type and size are checked on the open file (the
+        walk's may be from the walk cache), without blocking on a FIFO put in its place."""
+        limit = self.config.max_file_size
+        try:
+            fd = os.open(f.abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError as exc:
+            return None, f"cannot read file ({exc.strerror or exc}); skipped"
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None, "not a regular file; skipped"
+            if st.st_size > limit:
+                return None, (
+                    f"file is {st.st_size:,} bytes, over the {limit:,}-byte limit "
+                    "(max-file-size); skipped"
+                )
+            with os.fdopen(fd, "rb") as fh:
+                fd = -1
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            return None, f"cannot read file ({exc.strerror or exc}); skipped"
+        finally:
+            if fd != -1:
+                os.close(fd)
+        if len(data) > limit:
+            return None, "file grew over the max-file-size limit while reading; skipped"
+        return data, None
 
     def source(self, f: discover.FoundFile) -> SourceFile | None:
         kind = self.kind_of(f)
@@ -311,14 +340,31 @@ class RepoIndex:
 
         def build() -> dict[ArtifactKind | None, list[tuple[int, discover.FoundFile]]]:
             groups: dict[ArtifactKind | None, list[tuple[int, discover.FoundFile]]] = {}
+            found = self.all_found()
             roots = self.chart_roots
-            for i, f in enumerate(self.all_found()):
-                kind = classify_by_name(f.path, roots)
+            recorded = self._walk_kinds
+            for i, f in enumerate(found):
+                kind = recorded.get(f.path, _UNKNOWN)
+                if kind is _UNKNOWN or (roots and in_chart_templates(f.path, roots)):
+                    kind = classify_by_name(f.path, roots)
                 self._name_kinds[f.path] = kind
                 groups.setdefault(kind, []).append((i, f))
             return groups
 
         return self.memo(("name-groups",), build)
+
+    def named(self, match: Callable[[str], bool]) -> list[discover.FoundFile]:
+        """The discovered files whose base name ``match`` accepts, in discovery order (``match``
+        is asked once per distinct name, not once per file)."""
+        by_name = self.memo(("by-name",), self._by_name)
+        hits = [pair for name, pairs in by_name.items() if match(name) for pair in pairs]
+        return [f for _, f in sorted(hits, key=lambda p: p[0])]
+
+    def _by_name(self) -> dict[str, list[tuple[int, discover.FoundFile]]]:
+        out: dict[str, list[tuple[int, discover.FoundFile]]] = {}
+        for i, f in enumerate(self.all_found()):
+            out.setdefault(f.path.rpartition("/")[2], []).append((i, f))
+        return out
 
     def parsed(self, src: SourceFile) -> Any:
         """Typed artifact for a source (None when it failed to parse; notified once)."""

@@ -183,9 +183,7 @@ def _chart_file(index: RepoIndex, chart: str) -> str:
 
 
 def _kustomization_files(index: RepoIndex) -> list[str]:
-    return sorted(
-        f.path for f in index.all_found() if posixpath.basename(f.path) in KUSTOMIZE_NAMES
-    )
+    return sorted(f.path for f in index.named(lambda name: name in KUSTOMIZE_NAMES))
 
 
 def _load_kustomization(index: RepoIndex, path: str) -> dict[str, Any]:

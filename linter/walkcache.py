@@ -6,9 +6,12 @@ as no listed directory gained, lost or renamed an entry (each of those changes t
 mtime), no ``.gitignore`` it read changed, and the walk settings (root, display base, excludes,
 ``respect-gitignore``) are the same (they key the entry). So the cache stores, per key, the
 mtime of every directory listed (taken before listing it), the stamps of the ``.gitignore``
-files read, the files found and the notifications the walk gave. A later walk stats those
-directories and files instead of listing and matching: every file is stat'ed again, so sizes
-and mtimes are always fresh, and a file that is no longer a regular file makes it walk again.
+files read, the files found (with the kind each one's name gives, see
+:func:`linter.classify.classify_by_name`) and the notifications the walk gave. A later walk stats
+those directories and files instead of listing and matching: every file is stat'ed again, so
+sizes and mtimes are always fresh, and a file that is no longer a regular file makes it walk
+again. A run on named files (pre-commit) only needs the list: it asks for ``restat=False`` and
+gets the sizes and mtimes recorded (the index re-checks a file's type and size when it reads it).
 
 An entry is only written when no directory or ``.gitignore`` changed within the mtime
 granularity window (:data:`linter.replay.RACY_NS`); one that cannot be read is ignored with a
@@ -26,11 +29,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from linter import __version__
+from linter.classify import classify_by_name
 from linter.discover import FoundFile, WalkRecord, walk
-from linter.model import Notification, NotificationLevel, note_from_json, note_to_json
+from linter.model import ArtifactKind, Notification, NotificationLevel, note_from_json, note_to_json
 from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:
@@ -53,14 +57,19 @@ def cached_walk(
     notes: list[Notification],
     respect_gitignore: bool,
     cache_dir: str,
+    *,
+    restat: bool = True,
+    name_kinds: dict[str, ArtifactKind | None] | None = None,
 ) -> list[FoundFile]:
-    """What :func:`linter.discover.walk` gives, from the cache when it is still true."""
+    """What :func:`linter.discover.walk` gives, from the cache when it is still true. When
+    the cache gives it, ``name_kinds`` (if given) gets every file's kind by name (as
+    ``classify_by_name`` without chart roots gives it)."""
     excludes = list(excludes)
     path = os.path.join(cache_dir, f"walk-{_key(root, base, excludes, respect_gitignore)}.json")
     raw = _load(path, notes)
     if raw is not None:
         try:
-            hit = _validate(raw)
+            hit = _validate(raw, restat, name_kinds)
         except (TypeError, ValueError, KeyError, IndexError) as exc:
             notes.append(_corrupt(exc))
             hit = None
@@ -98,7 +107,9 @@ def _load(path: str, notes: list[Notification]) -> Any:
     return raw
 
 
-def _validate(raw: dict[str, Any]) -> tuple[list[FoundFile], list[Notification]] | None:
+def _validate(
+    raw: dict[str, Any], restat: bool, name_kinds: dict[str, ArtifactKind | None] | None
+) -> tuple[list[FoundFile], list[Notification]] | None:
     for d, mtime in raw["dirs"]:
         try:
             if os.stat(str(d)).st_mtime_ns != int(mtime):
@@ -115,15 +126,27 @@ def _validate(raw: dict[str, Any]) -> tuple[list[FoundFile], list[Notification]]
         if now != (int(size), int(mtime)):
             return None
     found = []
-    for shown, abspath in raw["files"]:
-        try:
-            st = os.stat(str(abspath))
-        except OSError:
-            return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        found.append(FoundFile(str(shown), str(abspath), st.st_size, st.st_mtime_ns))
+    kinds: dict[str, ArtifactKind | None] = {}
+    by_value: dict[str | None, ArtifactKind | None] = {k.value: k for k in ArtifactKind}
+    by_value[None] = None
+    for shown, abspath, size, mtime, kind in raw["files"]:
+        if restat:
+            try:
+                st = os.stat(str(abspath))
+            except OSError:
+                return None
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            size, mtime = st.st_size, st.st_mtime_ns
+        found.append(FoundFile(str(shown), str(abspath), int(size), int(mtime)))
+        kinds[str(shown)] = by_value[kind]
+    if name_kinds is not None:
+        name_kinds.update(kinds)
     return found, [note_from_json(n) for n in raw["notes"]]
+
+
+def _kind_value(kind: ArtifactKind | None) -> str | None:
+    return None if kind is None else kind.value
 
 
 def _store(
@@ -140,7 +163,10 @@ def _store(
         "format": FORMAT,
         "dirs": [[d, m] for d, m in record.dirs],
         "ignores": [[g, s, m] for g, s, m in record.ignores],
-        "files": [[f.path, f.abspath] for f in found],
+        "files": [
+            [f.path, f.abspath, f.size, f.mtime_ns, _kind_value(classify_by_name(f.path))]
+            for f in found
+        ],
         "notes": [note_to_json(n) for n in walk_notes],
     }
     write_cache_file(path, entry, keep=8)

@@ -72,3 +72,21 @@ def test_sources_of_matches_every_files_kind(
             naive = RepoIndex(str(root), str(root), Config(), wanted)
             expected = [f.path for f in naive.all_found() if naive.kind_of(f) in kinds]
             assert [s.path for s in fast.sources_of(kinds)] == expected, kinds
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(entry, min_size=1, max_size=12), st.sampled_from(NAMES))
+def test_named_gives_the_files_with_matching_names_in_discovery_order(
+    files: list[tuple[str, str, str]], wanted_name: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for prefix, name, content in files:
+            p = root / prefix / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(CONTENTS[content])
+        index = RepoIndex(str(root), str(root), Config(), frozenset(K))
+        last = wanted_name.rsplit("/", 1)[-1]
+        for match in (lambda n: n == last, lambda n: n.endswith((".yaml", ".yml")), bool):
+            expected = [f for f in index.all_found() if match(f.path.rsplit("/", 1)[-1])]
+            assert index.named(match) == expected

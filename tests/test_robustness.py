@@ -11,6 +11,7 @@ import codecs
 import os
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,57 @@ def test_file_vanishes_during_the_scan(tmp_path: Path, monkeypatch: pytest.Monke
     assert triples(result) == [SHELL_FORM]
     assert _notes(result) == [("k8s.yaml", "prodready-skipped-file")]
     assert "No such file or directory" in result.notifications[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_file_replaced_by_a_fifo_after_discovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a walk (or the walk cache) found a regular file; a FIFO is there when it is read: reading
+    # must not block waiting for a writer
+    (tmp_path / "k8s.yaml").write_text(_deployment())
+    real = index_mod.RepoIndex.all_found
+
+    def found_then_replaced(self: index_mod.RepoIndex) -> Any:
+        files = real(self)
+        if not (tmp_path / "k8s.yaml").is_fifo():
+            (tmp_path / "k8s.yaml").unlink()
+            os.mkfifo(tmp_path / "k8s.yaml")
+        return files
+
+    monkeypatch.setattr(index_mod.RepoIndex, "all_found", found_then_replaced)
+    result = _scan(tmp_path)
+    assert triples(result) == [SHELL_FORM]
+    assert _notes(result) == [("k8s.yaml", "prodready-skipped-file")]
+    assert result.notifications[0].message == "not a regular file; skipped"
+
+
+def test_recorded_sizes_are_checked_again_when_a_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a run on named files takes the other files' sizes from the walk cache: a file that grew
+    # over the limit since is skipped by its size now, one that shrank below it is read
+    (tmp_path / ".prodready.yaml").write_text("max-file-size: 2000\n")
+    (tmp_path / "grew.yaml").write_text(_deployment() + "#" * 3000 + "\n")
+    (tmp_path / "shrank.yaml").write_text(_deployment())
+    real = index_mod.RepoIndex.all_found
+
+    def stale_sizes(self: index_mod.RepoIndex) -> Any:
+        files = real(self)
+        return [
+            replace(
+                f,
+                size=10 if f.path == "grew.yaml" else 10**9 if f.path == "shrank.yaml" else f.size,
+            )
+            for f in files
+        ]
+
+    monkeypatch.setattr(index_mod.RepoIndex, "all_found", stale_sizes)
+    result = _scan(tmp_path)
+    assert ("shrank.yaml", "prodready-skipped-file") not in _notes(result)
+    assert _notes(result) == [("grew.yaml", "prodready-skipped-file")]
+    assert "file is 3," in result.notifications[0].message
+    assert "over the 2,000-byte limit" in result.notifications[0].message
 
 
 @pytest.mark.skipif(

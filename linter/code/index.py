@@ -539,13 +539,14 @@ def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> s
 def _build(index: RepoIndex) -> CodeIndex:
     found = index.all_found()
     roots: set[str] = set()
-    for f in found:
-        name = posixpath.basename(f.path)
-        if (
+    for f in index.named(
+        lambda name: (
             name in MANIFEST_NAMES
             or (name.startswith("requirements") and name.endswith(".txt"))
             or is_dockerfile_name(name)
-        ) and not _SKIP.search(f.path):
+        )
+    ):
+        if not _SKIP.search(f.path):
             roots.add(posixpath.dirname(f.path))
     roots.add("")
     svcs = {d: CodeService(d) for d in sorted(roots)}
@@ -589,10 +590,10 @@ def _build(index: RepoIndex) -> CodeIndex:
         la = dockerfile_launcher(df) if df is not None else None
         if la is not None:
             owner(dsrc.path).launchers.append(la)
-    for f in found:
-        name = posixpath.basename(f.path)
-        if name not in ("Procfile", "package.json") or _SKIP.search(f.path):
+    for f in index.named(lambda name: name in ("Procfile", "package.json")):
+        if _SKIP.search(f.path):
             continue
+        name = posixpath.basename(f.path)
         if wanted is not None and owner(f.path).directory not in wanted:
             continue
         src = index.source(f)

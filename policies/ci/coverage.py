@@ -172,12 +172,12 @@ def _command_lines(src: SourceFile) -> Iterator[Threshold]:
 
 
 def from_files(index: RepoIndex) -> Iterator[Threshold]:
-    for f in index.all_found():
+    for f in index.named(
+        lambda name: name in PY_FILES or name in TASK_FILES or bool(JS_CONFIG.match(name))
+    ):
         name = posixpath.basename(f.path)
         is_py = name in PY_FILES
         is_runner = name in TASK_FILES
-        if not is_py and not is_runner and not JS_CONFIG.match(name):
-            continue
         src = index.source(f)
         if src is None:
             continue

@@ -268,22 +268,19 @@ def npm_lock(src: SourceFile, notes: list[Notification]) -> Iterator[Dep]:
 
 def python_sources(index: RepoIndex) -> list[SourceFile]:
     out = index.sources_of({K.REQUIREMENTS, K.PYPROJECT})
-    for f in index.all_found():
-        base = posixpath.basename(f.path)
-        if _PYLOCK.match(base) or base in TOML_LOCKS:
-            src = index.source(f)
-            if src is not None:
-                out.append(src)
+    for f in index.named(lambda base: bool(_PYLOCK.match(base)) or base in TOML_LOCKS):
+        src = index.source(f)
+        if src is not None:
+            out.append(src)
     return sorted(out, key=lambda s: s.path)
 
 
 def npm_sources(index: RepoIndex) -> list[SourceFile]:
     out = []
-    for f in index.all_found():
-        if posixpath.basename(f.path) in ("package-lock.json", "npm-shrinkwrap.json"):
-            src = index.source(f)
-            if src is not None:
-                out.append(src)
+    for f in index.named(lambda base: base in ("package-lock.json", "npm-shrinkwrap.json")):
+        src = index.source(f)
+        if src is not None:
+            out.append(src)
     return out
 
 

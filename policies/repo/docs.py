@@ -110,9 +110,9 @@ _SPEC_OTHER = re.compile(r"(?i)\.(proto|graphql|gql)$")
 
 
 def _has_spec(index: RepoIndex) -> bool:
-    for f in index.all_found():
-        if _SPEC_NAME.search(f.path) or _SPEC_OTHER.search(f.path):
-            return True
+    # both patterns look at the last path component only
+    if index.named(lambda name: bool(_SPEC_NAME.search(name) or _SPEC_OTHER.search(name))):
+        return True
     docs = index.sources_of({K.YAML, K.JSON})
     return any(_SPEC_CONTENT.search(src.text[:4000]) for src in docs)
 

@@ -190,9 +190,7 @@ _GO_REQ = re.compile(r"^\s*(?:require\s+)?([a-z0-9.-]+\.[a-z]{2,}/[^\s]+)\s+v\d"
 
 
 def _go_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]]:
-    for f in index.all_found():
-        if posixpath.basename(f.path) != "go.mod":
-            continue
+    for f in index.named(lambda name: name == "go.mod"):
         text = index.read_text(f.path)
         if text is None:
             continue
@@ -204,6 +202,13 @@ def _go_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]]:
                 yield directory, f.path, m.group(1), _line_loc(f.path, n, line, col)
 
 
+def _is_manifest_name(name: str) -> bool:
+    low = name.lower()
+    return low in ("package.json", "pyproject.toml", "go.mod") or (
+        low.startswith("requirements") and low.endswith(".txt")
+    )
+
+
 def _build(index: RepoIndex) -> list[Project]:
     by_dir: dict[str, Project] = {}
     for source in (_package_json_deps, _requirements_deps, _pyproject_deps, _go_deps):
@@ -213,14 +218,10 @@ def _build(index: RepoIndex) -> list[Project]:
                 proj.manifests.append(manifest)
             proj.deps.setdefault(name, loc)
     # a manifest with no dependencies still makes a project
-    for f in index.all_found():
-        base = posixpath.basename(f.path).lower()
-        if base in ("package.json", "pyproject.toml", "go.mod") or (
-            base.startswith("requirements") and base.endswith(".txt")
-        ):
-            proj = by_dir.setdefault(posixpath.dirname(f.path), Project(posixpath.dirname(f.path)))
-            if f.path not in proj.manifests:
-                proj.manifests.append(f.path)
+    for f in index.named(_is_manifest_name):
+        proj = by_dir.setdefault(posixpath.dirname(f.path), Project(posixpath.dirname(f.path)))
+        if f.path not in proj.manifests:
+            proj.manifests.append(f.path)
     return [by_dir[d] for d in sorted(by_dir)]
 
 

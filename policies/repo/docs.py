@@ -69,6 +69,9 @@ def missing_docs(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     """
     if not is_project_root(index):
         return
+    anchor = repo_anchor(index)
+    if anchor is None or not index.is_target(anchor.path):
+        return  # named files (pre-commit) that do not hold the anchor: nothing to report on
     rels = relative_paths(index)
     missing = []
     if readme(index) is None:
@@ -77,8 +80,7 @@ def missing_docs(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
         missing.append("runbook")
     if not any(_SECURITY.match(r) for r in rels):
         missing.append("SECURITY.md")
-    anchor = repo_anchor(index)
-    if not missing or anchor is None:
+    if not missing:
         return
     listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
     yield ctx.finding(anchor, f"Repo has no {listed}.", properties={"missing_docs": missing})

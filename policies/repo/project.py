@@ -225,6 +225,14 @@ def _build(index: RepoIndex) -> list[Project]:
     return [by_dir[d] for d in sorted(by_dir)]
 
 
+def manifest_named(index: RepoIndex) -> bool:
+    """False for a run on named files (pre-commit) none of which is a dependency manifest: then
+    no finding placed on a manifest (a service's framework dependency) can be reported."""
+    return not index.named_files or any(
+        _is_manifest_name(posixpath.basename(t.path)) for t in index.targets()
+    )
+
+
 def projects(index: RepoIndex) -> list[Project]:
     """Every project of the scan (memoised per scan)."""
     return index.memo(("repo-projects",), lambda: _build(index))

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from linter.index import RepoIndex
 from linter.model import Confidence, Finding, Severity
 from linter.policy import CheckContext, policy
-from policies.repo.project import PROJECT_KINDS, relative_paths, root_prefix, services, sources_in
+from policies.repo.project import (
+    PROJECT_KINDS,
+    manifest_named,
+    relative_paths,
+    root_prefix,
+    services,
+    sources_in,
+)
 
 METRICS_PACKAGES = frozenset(
     {
@@ -70,6 +77,8 @@ def missing_metrics(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     ```
     fails; adding `"prom-client": "^15.1.0"` (and serving `/metrics`) passes.
     """
+    if not manifest_named(index):
+        return
     for proj, framework, loc in services(index):
         if not index.is_target(loc.path) or proj.first_dep(METRICS_PACKAGES) is not None:
             continue
@@ -175,6 +184,8 @@ def missing_migrations(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]
     ```
     fails without a `migrations/` directory; passes with `migrations/1700000000000_init.js`.
     """
+    if not manifest_named(index):
+        return  # the findings point at dependency lines
     prefix = root_prefix(index)
     rels = relative_paths(index)
     for proj, _framework, _loc in services(index):

@@ -13,7 +13,10 @@ Steps (every number comes from this one run on this machine; compare ratios, not
 4. the same scan with ``--jobs 1`` (output must be byte-identical);
 5. a warm re-scan: one run fills the cache, the next is timed (output must be byte-identical);
 6. one-file pre-commit mode: ``prodready check services/svc-0000/Dockerfile``, the Dockerfile edited
-   (one comment line more) before each run, median of ``--runs``;
+   (one comment line more) before each run: the first run on the repo (it creates
+   ``.prodready_cache/``) on its own, then, 2.5 s later, the median of ``--runs`` (what a
+   developer whose earlier commits left the cache sees); also scaled to the reference machine's
+   floor time;
 7. with ``--scale``: a 4x repo (``--services 800``) in ``bench/out/repo800``;
 8. with ``--peers`` (``make bench PEERS=1``): checkov 3.3.30 on the same repo, timed like the
    scans above and scored with ``bench/rulemap-checkov.json``. It runs from its own venv,
@@ -356,7 +359,15 @@ def main(argv: list[str] | None = None) -> int:
         warm.wall <= 0.5 and same,
     )
 
-    med, walls = median_wall([*prodready(), "check", ONE_FILE], repo, args.runs, repo / ONE_FILE)
+    # the first run on a repo creates .prodready_cache/ (file list, rules); a developer's
+    # pre-commit runs find it from their earlier commits. It is timed on its own; the cache it
+    # writes is only trusted once the directories it saw are older than the mtime granularity
+    # window (linter/replay.py RACY_NS), hence the pause before the timed runs.
+    one_cmd = [*prodready(), "check", ONE_FILE]
+    first, _ = median_wall(one_cmd, repo, 1, repo / ONE_FILE)
+    time.sleep(2.5)
+    med, walls = median_wall(one_cmd, repo, args.runs, repo / ONE_FILE)
+    t.add("one file, first run on the repo (creates .prodready_cache/)", f"{first * 1000:.0f} ms")
     t.add(
         f"one file ({ONE_FILE}, edited before each run), median of {args.runs}",
         f"{med * 1000:.0f} ms (min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f})",

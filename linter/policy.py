@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
@@ -186,6 +187,21 @@ def collect_submodules(package: str, names: Iterable[str]) -> list[Policy]:
     import importlib
 
     return collect(*(importlib.import_module(f"{package}.{name}") for name in names))
+
+
+def lazy_policies(package: str, modules: Sequence[str]) -> Callable[[str], list[Policy]]:
+    """A package's module ``__getattr__`` (PEP 562) giving ``POLICIES``: the policies of its
+    submodules ``modules``, imported on first use (so importing one submodule, as a lazily
+    loaded check does, does not import its siblings)."""
+
+    def __getattr__(name: str) -> list[Policy]:
+        if name != "POLICIES":
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = collect_submodules(package, modules)
+        vars(sys.modules[package])["POLICIES"] = value  # later lookups skip __getattr__
+        return value
+
+    return __getattr__
 
 
 def policy_module(pol: Policy) -> str:

@@ -1,21 +1,12 @@
 """Built-in compose policies."""
 
-from __future__ import annotations
+from linter.policy import lazy_policies
 
-from typing import Any
-
-#: the policy modules, in the order their rules are listed; imported on first use of POLICIES
-#: (a run that needs one rule imports only that rule's module, see linter/registry.py)
-MODULES = (
-    "reliability",
-    "security",
+# POLICIES: the policies of these modules, in this order, imported on first use
+__getattr__ = lazy_policies(
+    __name__,
+    (
+        "reliability",
+        "security",
+    ),
 )
-
-
-def __getattr__(name: str) -> Any:
-    if name == "POLICIES":
-        from linter.policy import collect_submodules
-
-        value = globals()["POLICIES"] = collect_submodules(__name__, MODULES)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -55,6 +55,13 @@ ASKED = [
 ][::5]
 
 
+def _write(root: Path, files: list[tuple[str, str, str]]) -> None:
+    for prefix, name, content in files:
+        p = root / prefix / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(CONTENTS[content])
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(entry, min_size=1, max_size=12), st.booleans())
 def test_sources_of_matches_every_files_kind(
@@ -63,10 +70,7 @@ def test_sources_of_matches_every_files_kind(
     wanted = frozenset(K) if all_wanted else frozenset({K.DOCKERFILE, K.PYTHON})
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for prefix, name, content in files:
-            p = root / prefix / name
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(CONTENTS[content])
+        _write(root, files)
         for kinds in ASKED:
             fast = RepoIndex(str(root), str(root), Config(), wanted)
             naive = RepoIndex(str(root), str(root), Config(), wanted)
@@ -81,10 +85,7 @@ def test_named_gives_the_files_with_matching_names_in_discovery_order(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for prefix, name, content in files:
-            p = root / prefix / name
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(CONTENTS[content])
+        _write(root, files)
         index = RepoIndex(str(root), str(root), Config(), frozenset(K))
         last = wanted_name.rsplit("/", 1)[-1]
         for match in (lambda n: n == last, lambda n: n.endswith((".yaml", ".yml")), bool):

@@ -4,11 +4,4 @@ Actions safety and GitLab CI images."""
 from linter.policy import lazy_policies
 
 # POLICIES: the policies of these modules, in this order, imported on first use
-__getattr__ = lazy_policies(
-    __name__,
-    (
-        "gates",
-        "gha",
-        "gitlab",
-    ),
-)
+__getattr__ = lazy_policies(__name__, ("gates", "gha", "gitlab"))

@@ -3,10 +3,4 @@
 from linter.policy import lazy_policies
 
 # POLICIES: the policies of these modules, in this order, imported on first use
-__getattr__ = lazy_policies(
-    __name__,
-    (
-        "reliability",
-        "security",
-    ),
-)
+__getattr__ = lazy_policies(__name__, ("reliability", "security"))

@@ -4,14 +4,5 @@ from linter.policy import lazy_policies
 
 # POLICIES: the policies of these modules, in this order, imported on first use
 __getattr__ = lazy_policies(
-    __name__,
-    (
-        "runtime",
-        "images",
-        "health",
-        "signals",
-        "secrets",
-        "context",
-        "node",
-    ),
+    __name__, ("runtime", "images", "health", "signals", "secrets", "context", "node")
 )

@@ -3,11 +3,4 @@
 from linter.policy import lazy_policies
 
 # POLICIES: the policies of these modules, in this order, imported on first use
-__getattr__ = lazy_policies(
-    __name__,
-    (
-        "alerts",
-        "docs",
-        "services",
-    ),
-)
+__getattr__ = lazy_policies(__name__, ("alerts", "docs", "services"))

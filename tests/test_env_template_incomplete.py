@@ -19,10 +19,14 @@ def _tree(root: Path, files: dict[str, str]) -> None:
         p.write_text(text)
 
 
+def _git_tree(root: Path, files: dict[str, str]) -> None:
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    _tree(root, files)
+
+
 def _repo(root: Path) -> None:
     """A git repo whose app.py reads two variables and whose template declares only one."""
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    _tree(
+    _git_tree(
         root,
         {
             "svc/.env.example": "DB_URL=\n",
@@ -68,8 +72,7 @@ def test_complete_template_named(tmp_path: Path) -> None:
 
 def test_a_nearer_template_takes_its_code(tmp_path: Path) -> None:
     """Code below a nested template belongs to that template, not to the outer one."""
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    _tree(
+    _git_tree(
         tmp_path,
         {
             ".env.example": "ROOT_VAR=\n",
@@ -87,8 +90,7 @@ def test_a_nearer_template_takes_its_code(tmp_path: Path) -> None:
 
 def test_options_are_shared_with_the_per_read_rule(tmp_path: Path) -> None:
     """One `ignore` / `include-tests` config serves both rules."""
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    _tree(
+    _git_tree(
         tmp_path,
         {
             ".env.example": "A=\n",

@@ -323,6 +323,19 @@ class RepoIndex:
         # policies ask for the same kinds again and again: walk the file list once per question
         return list(self.memo(("sources-of", kinds, targets_only), collect))
 
+    def files_of(self, kinds: Iterable[ArtifactKind]) -> list[discover.FoundFile]:
+        """The discovered files of some kinds, in discovery order, read only when their content
+        decides their kind: :meth:`sources_of` without reading the others (a file that turns
+        out unreadable is still listed)."""
+        kinds = frozenset(kinds)
+        self.wide_reads += 1
+        return list(
+            self.memo(
+                ("files-of", kinds),
+                lambda: [f for f in self._candidates(kinds) if self.kind_of(f) in kinds],
+            )
+        )
+
     def _candidates(self, kinds: frozenset[ArtifactKind]) -> list[discover.FoundFile]:
         """The discovered files (in discovery order) that can be of one of ``kinds``: those whose
         name gives one of them, and those whose content decides when a content kind is asked."""

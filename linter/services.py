@@ -23,10 +23,10 @@ from linter.imageref import parse_image
 from linter.model import ArtifactKind
 
 if TYPE_CHECKING:
+    from linter.discover import FoundFile
     from linter.index import RepoIndex
     from linter.parsers.dockerfile import DockerfileArtifact
     from linter.parsers.k8s import K8sObject
-    from linter.source import SourceFile
     from linter.workload import Container
 
 K = ArtifactKind
@@ -128,14 +128,15 @@ def _compose_images(index: RepoIndex) -> Iterable[tuple[str, str]]:
 
 def _build(index: RepoIndex) -> list[Service]:
     by_dir: dict[str, Service] = {}
-    files_of: dict[str, list[SourceFile]] = {}
-    for src in index.sources_of({K.DOCKERFILE}):
-        d = posixpath.dirname(src.path)
+    files_of: dict[str, list[FoundFile]] = {}
+    # with named files, only the Dockerfiles of the services kept below are read
+    for f in index.files_of({K.DOCKERFILE}):
+        d = posixpath.dirname(f.path)
         svc = by_dir.setdefault(d, Service(d))
-        files_of.setdefault(d, []).append(src)
+        files_of.setdefault(d, []).append(f)
         svc.image_names.add(posixpath.basename(d) or os.path.basename(os.path.abspath(index.root)))
     sources: list[ImageSource] = [_compose_images, image_builds]
-    by_file = {src.path: by_dir[d] for d, srcs in files_of.items() for src in srcs}
+    by_file = {f.path: by_dir[d] for d, found in files_of.items() for f in found}
     for source in sources:
         for raw_dir, image in source(index):
             where = _norm(str(raw_dir))
@@ -152,8 +153,12 @@ def _build(index: RepoIndex) -> list[Service]:
         keep = _relevant(index, by_dir)
         if keep is not None:
             by_dir = {d: svc for d, svc in by_dir.items() if d in keep}
-    for d, svc in by_dir.items():
-        for src in files_of[d]:
+    for d, svc in list(by_dir.items()):
+        readable = [src for src in map(index.source, files_of[d]) if src is not None]
+        if not readable:  # none of its Dockerfiles could be read: no service
+            del by_dir[d]
+            continue
+        for src in readable:
             art = index.parsed(src)
             if art is not None:
                 svc.dockerfiles.append(art)

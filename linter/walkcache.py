@@ -34,7 +34,7 @@ from linter.discover import FoundFile, WalkRecord, walk
 from linter.model import ArtifactKind, Notification, NotificationLevel, note_from_json, note_to_json
 from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
 
-FORMAT = 2
+FORMAT = 3
 
 
 def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:
@@ -125,28 +125,66 @@ def _validate(
             now = (-1, -1)
         if now != (int(size), int(mtime)):
             return None
-    found = []
-    kinds: dict[str, ArtifactKind | None] = {}
+    files = raw["files"]
+    paths, sizes, mtimes = files["paths"], files["sizes"], files["mtimes"]
+    prefixes, prefix_of, kind_values = files["prefixes"], files["prefix"], files["kinds"]
+    if not len(paths) == len(sizes) == len(mtimes) == len(prefix_of) == len(kind_values):
+        raise ValueError("file columns of different lengths")
+    if not all(type(x) is str for x in paths) or not all(type(x) is str for x in prefixes):
+        raise ValueError("a path is not a string")
+    if not all(type(x) is int for x in sizes) or not all(type(x) is int for x in mtimes):
+        raise ValueError("a size or mtime is not an integer")
     by_value: dict[str | None, ArtifactKind | None] = {k.value: k for k in ArtifactKind}
     by_value[None] = None
-    for shown, abspath, size, mtime, kind in raw["files"]:
-        if restat:
+    kinds = [by_value[k] for k in kind_values]
+    found = [
+        FoundFile(shown, prefixes[pre] + shown, size, mtime)
+        for shown, pre, size, mtime in zip(paths, prefix_of, sizes, mtimes, strict=True)
+    ]
+    for i, abspath in files["others"].items():
+        f = found[int(i)]
+        found[int(i)] = FoundFile(f.path, str(abspath), f.size, f.mtime_ns)
+    if restat:
+        for i, f in enumerate(found):
             try:
-                st = os.stat(str(abspath))
+                st = os.stat(f.abspath)
             except OSError:
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
-            size, mtime = st.st_size, st.st_mtime_ns
-        found.append(FoundFile(str(shown), str(abspath), int(size), int(mtime)))
-        kinds[str(shown)] = by_value[kind]
+            if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
+                found[i] = FoundFile(f.path, f.abspath, st.st_size, st.st_mtime_ns)
     if name_kinds is not None:
-        name_kinds.update(kinds)
+        name_kinds.update(zip(paths, kinds, strict=True))
     return found, [note_from_json(n) for n in raw["notes"]]
 
 
 def _kind_value(kind: ArtifactKind | None) -> str | None:
     return None if kind is None else kind.value
+
+
+def _columns(found: list[FoundFile]) -> dict[str, Any]:
+    """The files as columns (a third of the JSON a list of records takes, and faster to load).
+    A file's absolute path is a prefix from ``prefixes`` (nearly always the one root) and its
+    display path, or, when it does not end with its display path, is given whole in ``others``."""
+    prefixes: dict[str, int] = {}
+    prefix_of = []
+    others: dict[str, str] = {}
+    for i, f in enumerate(found):
+        head = f.abspath[: len(f.abspath) - len(f.path)] if f.abspath.endswith(f.path) else None
+        if head is None or (head and not head.endswith(os.sep)):
+            others[str(i)] = f.abspath  # a display path that is not the absolute path's tail
+            head = ""
+        prefix_of.append(prefixes.setdefault(head, len(prefixes)))
+    return {
+        "others": others,
+        "paths": [f.path for f in found],
+        "prefixes": list(prefixes),
+        "prefix": prefix_of,
+        "sizes": [f.size for f in found],
+        "mtimes": [f.mtime_ns for f in found],
+        "kinds": [_kind_value(classify_by_name(f.path)) for f in found],
+    }
 
 
 def _store(
@@ -163,10 +201,7 @@ def _store(
         "format": FORMAT,
         "dirs": [[d, m] for d, m in record.dirs],
         "ignores": [[g, s, m] for g, s, m in record.ignores],
-        "files": [
-            [f.path, f.abspath, f.size, f.mtime_ns, _kind_value(classify_by_name(f.path))]
-            for f in found
-        ],
+        "files": _columns(found),
         "notes": [note_to_json(n) for n in walk_notes],
     }
     write_cache_file(path, entry, keep=8)

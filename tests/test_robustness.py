@@ -11,7 +11,6 @@ import codecs
 import os
 import time
 import tracemalloc
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -213,8 +212,7 @@ def test_recorded_sizes_are_checked_again_when_a_file_is_read(
     def stale_sizes(self: index_mod.RepoIndex) -> Any:
         files = real(self)
         return [
-            replace(
-                f,
+            f._replace(
                 size=10 if f.path == "grew.yaml" else 10**9 if f.path == "shrank.yaml" else f.size,
             )
             for f in files

@@ -192,3 +192,67 @@ def test_cache_files_are_written_atomically_and_pruned_per_kind(tmp_path: Path) 
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     assert write_cache_file(str(blocked / "scan-1.json"), {}) is False
+
+
+def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> None:
+    from linter.discover import FoundFile
+
+    (tmp_path / "svc").mkdir()
+    for name in ("svc/Dockerfile", "app.py", "elsewhere.yaml"):
+        (tmp_path / name).write_text("x\n")
+    found = [
+        FoundFile("svc/Dockerfile", str(tmp_path / "svc" / "Dockerfile"), 2, 11),
+        FoundFile("app.py", str(tmp_path / "app.py"), 2, 12),
+        # shown whole (outside the display base), and shown by a path that is not its tail
+        FoundFile(str(tmp_path / "app.py"), str(tmp_path / "app.py"), 2, 13),
+        FoundFile("other/name.yaml", str(tmp_path / "elsewhere.yaml"), 2, 14),
+    ]
+    raw = {"dirs": [], "ignores": [], "notes": [], "files": wc._columns(found)}
+    kinds: dict[str, object] = {}
+    hit = wc._validate(raw, False, kinds)  # type: ignore[arg-type]
+    assert hit is not None
+    assert hit[0] == found
+    assert kinds == {
+        "svc/Dockerfile": wc.ArtifactKind.DOCKERFILE,
+        "app.py": wc.ArtifactKind.PYTHON,
+        str(tmp_path / "app.py"): wc.ArtifactKind.PYTHON,
+        "other/name.yaml": None,
+    }
+    restat = wc._validate(
+        {"dirs": [], "ignores": [], "notes": [], "files": wc._columns(found)}, True, None
+    )
+    assert restat is not None
+    assert [(f.path, f.abspath) for f in restat[0]] == [(f.path, f.abspath) for f in found]
+    assert [f.mtime_ns for f in restat[0]] == [
+        os.stat(f.abspath).st_mtime_ns for f in found
+    ]  # re-stat'ed
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda files: files["sizes"].pop(),  # columns of different lengths
+        lambda files: files["paths"].__setitem__(0, 7),
+        lambda files: files["mtimes"].__setitem__(0, "7"),
+        lambda files: files["kinds"].__setitem__(0, "no-such-kind"),
+        lambda files: files["prefix"].__setitem__(0, 99),
+        lambda files: files.pop("others"),
+    ],
+)
+def test_damaged_file_columns_are_ignored_with_a_note(
+    tmp_path: Path, damage: Callable[[dict[str, object]], object]
+) -> None:
+    import json
+
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    _both(root, cache)
+    [entry] = cache.glob("walk-*.json")
+    raw = json.loads(entry.read_text())
+    damage(raw["files"])
+    entry.write_text(json.dumps(raw))
+    notes: list[Notification] = []
+    got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
+    assert got == list(walk(str(root), str(root), ["*.log"], [], True))
+    assert [n.code for n in notes] == ["prodready-cache-ignored"]

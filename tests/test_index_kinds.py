@@ -76,6 +76,8 @@ def test_sources_of_matches_every_files_kind(
             naive = RepoIndex(str(root), str(root), Config(), wanted)
             expected = [f.path for f in naive.all_found() if naive.kind_of(f) in kinds]
             assert [s.path for s in fast.sources_of(kinds)] == expected, kinds
+            listed = RepoIndex(str(root), str(root), Config(), wanted)
+            assert [f.path for f in listed.files_of(kinds)] == expected, kinds
 
 
 @settings(max_examples=30, deadline=None)

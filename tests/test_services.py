@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from linter.config import Config
+from linter.discover import FoundFile
 from linter.index import RepoIndex
 from linter.model import ArtifactKind
 from linter.services import service_of, service_of_dockerfile, services
@@ -129,3 +132,44 @@ def test_root_dockerfile_takes_the_repository_directory_name(tmp_path: Path) -> 
         assert [r.obj.label for r in svc.containers] == ["Deployment/d"]
     finally:
         os.chdir(old)
+
+
+def test_a_named_dockerfile_run_reads_no_other_services_dockerfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pre-commit on one Dockerfile: the join lists every Dockerfile but reads (and notes an
+    # unreadable one) only for the services a finding on the named file can come from
+    _write(tmp_path, REPO)
+    (tmp_path / "zz" / "Dockerfile").mkdir(parents=True)
+    (tmp_path / "zz" / "Dockerfile" / "x").write_text("a directory named Dockerfile\n")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_bytes(b"FROM x\x00\n")  # binary: a note when read
+    read: list[str] = []
+    real = RepoIndex._read
+
+    def recording(self: RepoIndex, f: FoundFile, kind: ArtifactKind) -> object:
+        if f.path not in self._sources:
+            read.append(f.path)
+        return real(self, f, kind)
+
+    monkeypatch.setattr(RepoIndex, "_read", recording)
+    kinds = frozenset({ArtifactKind.K8S, ArtifactKind.COMPOSE, ArtifactKind.DOCKERFILE})
+    index = RepoIndex(
+        str(tmp_path), str(tmp_path), Config(), kinds, [str(tmp_path / "api" / "Dockerfile")]
+    )
+    # deploy/worker.Dockerfile builds from the root context, which holds api/Dockerfile
+    assert [(s.directory, [c.obj.name for c in s.containers]) for s in services(index)] == [
+        ("api", ["api"]),
+        ("deploy", ["worker"]),
+    ]
+    assert sorted(p for p in read if "Dockerfile" in p) == [
+        "api/Dockerfile",
+        "deploy/worker.Dockerfile",
+    ]
+    assert index.notifications == []
+
+    full = _index(tmp_path)
+    assert [s.directory for s in services(full)] == ["api", "be", "deploy"]  # web: unreadable
+    assert [(n.path, n.code) for n in full.notifications] == [
+        ("web/Dockerfile", "prodready-skipped-file")
+    ]

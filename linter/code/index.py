@@ -581,15 +581,16 @@ def _build(index: RepoIndex) -> CodeIndex:
             svc.files[f.path] = cf
             cindex.files[f.path] = cf
     # launchers: Dockerfiles (not dev ones), Procfiles, package.json start scripts
-    for dsrc in index.sources_of({K.DOCKERFILE}):
-        if _is_dev_file(dsrc.path):
+    for dfile in index.files_of({K.DOCKERFILE}):
+        if _is_dev_file(dfile.path):
             continue
-        if wanted is not None and owner(dsrc.path).directory not in wanted:
+        if wanted is not None and owner(dfile.path).directory not in wanted:
             continue
-        df = index.parsed(dsrc)
+        dsrc = index.source(dfile)
+        df = index.parsed(dsrc) if dsrc is not None else None
         la = dockerfile_launcher(df) if df is not None else None
         if la is not None:
-            owner(dsrc.path).launchers.append(la)
+            owner(dfile.path).launchers.append(la)
     for f in index.named(lambda name: name in ("Procfile", "package.json")):
         if _SKIP.search(f.path):
             continue

@@ -4,7 +4,6 @@ JSON schema generated from the registered policies' option schemas."""
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +106,8 @@ def find_config_file(root: str) -> str | None:
         if not os.path.isfile(path):
             continue
         if name == "pyproject.toml":
+            import tomllib  # only when there is a TOML file to read
+
             try:
                 with open(path, "rb") as fh:
                     if "prodready" not in tomllib.load(fh).get("tool", {}):
@@ -118,6 +119,8 @@ def find_config_file(root: str) -> str | None:
 
 
 def read_raw(path: str) -> dict[str, Any]:
+    import tomllib
+
     try:
         if path.endswith(".toml"):
             with open(path, "rb") as fh:

@@ -8,7 +8,6 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
 from linter.model import Notification, NotificationLevel
@@ -102,7 +101,7 @@ def display_path(abspath: str, base: str) -> str:
     rel = os.path.relpath(abspath, base)
     if rel.startswith(".."):
         rel = abspath
-    return Path(rel).as_posix()
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 @dataclass

@@ -21,7 +21,6 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -86,6 +85,8 @@ def _offline_env() -> dict[str, str]:
 
 def run_renderer(argv: Sequence[str], cwd: str, timeout: float | None = None) -> tuple[str, str]:
     """Run a renderer: (stdout, "") on success, ("", reason) on failure. Never a shell."""
+    import subprocess  # only when a renderer is installed and needed
+
     timeout = RENDER_TIMEOUT if timeout is None else timeout
     try:
         proc = subprocess.run(

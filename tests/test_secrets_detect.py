@@ -180,3 +180,12 @@ def test_scan_is_shared_between_rules(tmp_path: Path) -> None:
         mp.undo()
     assert triples(result) == ["a.py:1:11 secret-hardcoded"]
     assert calls == ["a.py"]
+
+
+def test_every_provider_pattern_compiles_with_its_secret_group() -> None:
+    # provider patterns are compiled on first use: a broken one must fail here, not in a scan
+    from policies.secrets.detect import PROVIDERS
+
+    for prov in PROVIDERS:
+        assert "v" in prov.pattern.groupindex, prov.label
+        assert prov.needles and all(n == n.lower() for n in prov.needles), prov.label

@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -66,11 +67,16 @@ class Candidate:
 class Provider:
     label: str
     needles: tuple[str, ...]  # lowercase substrings one of which the line must hold
-    pattern: re.Pattern[str]  # group "v" is the secret
+    rx: str  # group "v" is the secret
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled when a line first holds one of its needles (most runs need few of them)."""
+        return re.compile(self.rx)
 
 
 def _p(label: str, needles: tuple[str, ...], rx: str) -> Provider:
-    return Provider(label, needles, re.compile(rx))
+    return Provider(label, needles, rx)
 
 
 PROVIDERS: tuple[Provider, ...] = (

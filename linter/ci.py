@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -429,13 +429,19 @@ def _order(p: Pipeline) -> tuple[int, int, int, int, str]:
     return (secondary, depth, rank, named, p.path)
 
 
-def _build(index: RepoIndex) -> list[Pipeline]:
+def _build(index: RepoIndex, text_filter: Callable[[str], bool] | None = None) -> list[Pipeline]:
+    """Every pipeline; with ``text_filter``, GitHub workflows and actions whose text it rejects
+    are not even parsed (GitLab files always are: their includes are followed)."""
     notes = index.notifications
     found: list[Pipeline] = []
     for src in index.sources_of({K.GHA_WORKFLOW}):
+        if text_filter is not None and not text_filter(src.text):
+            continue
         for data in _docs(index, src):
             found.append(_workflow(src, data))
     for src in index.sources_of({K.GHA_ACTION}):
+        if text_filter is not None and not text_filter(src.text):
+            continue
         for data in _docs(index, src):
             runs = data.get("runs")
             if isinstance(runs, dict):
@@ -479,6 +485,20 @@ def _other_ci(index: RepoIndex) -> Iterator[SourceFile]:
 def pipelines(index: RepoIndex) -> list[Pipeline]:
     """Every CI pipeline of the scan, primary first (a workflow named ci/test/build…)."""
     return index.memo(("ci-pipelines",), lambda: _build(index))
+
+
+def pipelines_mentioning(index: RepoIndex, needles: tuple[str, ...]) -> list[Pipeline]:
+    """The pipelines a question about some commands needs: those whose file holds one of the
+    (lowercase) ``needles`` (and every GitLab pipeline). With named files (pre-commit), the
+    workflows that do not are not parsed; in a full scan every pipeline is parsed anyway."""
+    if not index.named_files or index.has_memo(("ci-pipelines",)):
+        return pipelines(index)
+
+    def mentions(text: str) -> bool:
+        low = text.lower()
+        return any(n in low for n in needles)
+
+    return index.memo(("ci-pipelines-mentioning", needles), lambda: _build(index, mentions))
 
 
 def all_commands(index: RepoIndex) -> list[Command]:

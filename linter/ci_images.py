@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from linter.ci import Pipeline, pipelines
+from linter.ci import Pipeline, pipelines_mentioning
 from linter.model import ArtifactKind
 
 if TYPE_CHECKING:
@@ -156,7 +156,8 @@ def _tags_value(value: object) -> list[str]:
 
 def image_builds(index: RepoIndex) -> Iterator[tuple[str, str]]:
     """(build-context directory as a display path, image name) for every CI image build."""
-    for pipe in pipelines(index):
+    # every build command and action holds "build" (buildah's too), kaniko's "executor"
+    for pipe in pipelines_mentioning(index, ("build", "executor")):
         if pipe.kind == K.TEXT:
             continue
         root = _repo_root(pipe)

@@ -423,6 +423,10 @@ class RepoIndex:
             out.extend(rendered_manifests(self))
         return out
 
+    def has_memo(self, key: Any) -> bool:
+        """Has :meth:`memo` computed ``key`` already?"""
+        return key in self._memo
+
     def memo(self, key: Any, fn: Callable[[], T]) -> T:
         """Cache a derived view (a join across artifacts) for the rest of the scan.
 

@@ -130,17 +130,15 @@ def _validate(
     prefixes, prefix_of, kind_values = files["prefixes"], files["prefix"], files["kinds"]
     if not len(paths) == len(sizes) == len(mtimes) == len(prefix_of) == len(kind_values):
         raise ValueError("file columns of different lengths")
-    if not all(type(x) is str for x in paths) or not all(type(x) is str for x in prefixes):
+    if not set(map(type, paths)) | set(map(type, prefixes)) <= {str}:
         raise ValueError("a path is not a string")
-    if not all(type(x) is int for x in sizes) or not all(type(x) is int for x in mtimes):
+    if not set(map(type, sizes)) | set(map(type, mtimes)) <= {int}:
         raise ValueError("a size or mtime is not an integer")
     by_value: dict[str | None, ArtifactKind | None] = {k.value: k for k in ArtifactKind}
     by_value[None] = None
     kinds = [by_value[k] for k in kind_values]
-    found = [
-        FoundFile(shown, prefixes[pre] + shown, size, mtime)
-        for shown, pre, size, mtime in zip(paths, prefix_of, sizes, mtimes, strict=True)
-    ]
+    abspaths = [prefixes[pre] + shown for shown, pre in zip(paths, prefix_of, strict=True)]
+    found = list(map(FoundFile._make, zip(paths, abspaths, sizes, mtimes, strict=True)))
     for i, abspath in files["others"].items():
         f = found[int(i)]
         found[int(i)] = FoundFile(f.path, str(abspath), f.size, f.mtime_ns)

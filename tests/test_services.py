@@ -173,3 +173,39 @@ def test_a_named_dockerfile_run_reads_no_other_services_dockerfile(
     assert [(n.path, n.code) for n in full.notifications] == [
         ("web/Dockerfile", "prodready-skipped-file")
     ]
+
+
+def test_a_named_run_parses_only_the_workflows_that_can_build_an_image(tmp_path: Path) -> None:
+    _write(tmp_path, REPO)
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": """\
+on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker build -t ghcr.io/acme/public-api:1 ./api
+""",
+            ".github/workflows/lint.yml": """\
+on: push
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make lint
+""",
+        },
+    )
+    kinds = frozenset(ArtifactKind)
+    named = RepoIndex(
+        str(tmp_path), str(tmp_path), Config(), kinds, [str(tmp_path / "api/Dockerfile")]
+    )
+    full = _index(tmp_path)
+    for index in (named, full):
+        api = next(s for s in services(index) if s.directory == "api")
+        assert api.image_names == {"api", "public-api"}
+    assert ".github/workflows/lint.yml" not in named._parsed
+    assert ".github/workflows/release.yml" in named._parsed
+    assert ".github/workflows/lint.yml" in full._parsed

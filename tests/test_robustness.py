@@ -285,3 +285,26 @@ def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
         outputs.append((render("sarif", result), render("json", result)))
     assert outputs[0] == outputs[1]
     assert '"ruleId": "docker-shell-form-entrypoint"' in outputs[0][0]
+
+
+@pytest.mark.parametrize(
+    ("size", "hint", "most"),
+    [
+        (0, 0, 10),
+        (5, 5, 10),
+        (200_000, 200_000, 300_000),
+        (200_000, 10, 300_000),
+        (70_000, 0, 65_537),
+    ],
+)
+def test_read_fd_reads_the_whole_file_up_to_the_limit(
+    tmp_path: Path, size: int, hint: int, most: int
+) -> None:
+    # the size hint may be stale (a file that grew since the walk): reading goes on to the end
+    data = bytes(i % 251 for i in range(size))
+    (tmp_path / "f").write_bytes(data)
+    fd = os.open(tmp_path / "f", os.O_RDONLY)
+    try:
+        assert index_mod._read_fd(fd, most, hint) == data[:most]
+    finally:
+        os.close(fd)

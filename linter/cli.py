@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -397,7 +398,14 @@ def init(directory: str) -> None:
     click.echo(f"wrote {write_starter(directory)}")
 
 
+#: the cyclic collector's thresholds for a run: a scan allocates millions of objects that live
+#: to its end (texts, parse trees, facts) and makes almost no cyclic garbage; the defaults
+#: (700, 10, 10) collect ~700 times over them, a tenth of a full scan's time
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         cli.main(args=args, prog_name="prodready", standalone_mode=False)

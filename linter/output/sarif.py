@@ -44,36 +44,42 @@ RENAMES = {(om.Suppression, "state"): "status"}
 KEEP_DEFAULT = frozenset({"level", "kind", "status"})
 
 
-#: per sarif-om class: (attribute, JSON name, default or NOTHING, always written)
-_FIELDS: dict[type, list[tuple[str, str, Any, bool]]] = {}
+#: per sarif-om class: attribute -> (JSON name, default or NOTHING, always written)
+_FIELDS: dict[type, dict[str, tuple[str, Any, bool]]] = {}
+#: types written as they are (most values of a log: asked first, without attrs' lookup)
+_LEAVES = frozenset({str, int, float, bool})
 
 
-def _fields(cls: type) -> list[tuple[str, str, Any, bool]]:
+def _fields(cls: type) -> dict[str, tuple[str, Any, bool]]:
     table = _FIELDS.get(cls)
     if table is None:
-        table = []
+        table = {}
         for f in attr.fields(cls):
             key = RENAMES.get((cls, f.name), f.metadata.get("schema_property_name", f.name))
-            table.append((f.name, key, f.default, key in KEEP_DEFAULT))
+            table[f.name] = (key, f.default, key in KEEP_DEFAULT)
         _FIELDS[cls] = table
     return table
 
 
 def encode(obj: Any) -> Any:
+    cls = type(obj)
+    if cls in _LEAVES:
+        return obj
     if isinstance(obj, list | tuple):
         return [encode(v) for v in obj]
     if isinstance(obj, dict):
         return {k: encode(v) for k, v in obj.items()}
-    cls = type(obj)
     if cls in _FIELDS or attr.has(cls):
+        table = _fields(cls)
         out: dict[str, Any] = {}
-        for name, key, default, keep in _fields(cls):
-            value = getattr(obj, name)
+        # sarif-om objects keep their attributes in a __dict__, in field order; most are None
+        for name, value in vars(obj).items():
             if value is None:
                 continue
+            key, default, keep = table[name]
             if not keep and default is not attr.NOTHING and value == default:
                 continue
-            out[key] = encode(value)
+            out[key] = value if type(value) in _LEAVES else encode(value)
         return out
     return obj
 

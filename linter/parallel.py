@@ -4,8 +4,11 @@ Each target file gives one :class:`~linter.cache.FileEntry` (its file-scope find
 notifications its read and parse gave, its inline directives, the lines they point at). Entries
 come from the cache when the file is unchanged; the others are computed here, or — for big scans
 with ``jobs > 1`` — by forked worker processes in contiguous chunks while this process goes on with
-the repo-scope policies. Output is identical whatever the number of jobs: the engine sorts and
-deduplicates everything afterwards.
+the repo-scope policies. Cross-file checks (``PolicyMeta.cross_file``) are the exception: they read
+repo-wide views (the image join, the code index, the CRDs) that every worker would build again, so
+this process runs them on those files when the workers are done, with the views the repo-scope
+policies built, and adds their findings to the workers' entries. Output is identical whatever the
+number of jobs: the engine sorts and deduplicates everything afterwards.
 """
 
 from __future__ import annotations
@@ -109,14 +112,27 @@ def _entry(
     )
 
 
-def _work(span: tuple[int, int]) -> list[FileEntry]:
+def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
+    """One file's entry from the workers' checks and this process's cross-file ones."""
+    entry.findings = entry.findings + extra.findings
+    entry.notes = entry.notes + [n for n in extra.notes if n not in entry.notes]
+    if entry.directives is None:  # the workers' checks did not read it; this process did
+        entry.directives = extra.directives
+        entry.sha256 = entry.sha256 or extra.sha256
+    entry.cacheable = entry.cacheable and extra.cacheable
+    entry.lines = dict(sorted({**entry.lines, **extra.lines}.items()))
+    return entry
+
+
+def _work(span: tuple[int, int]) -> list[tuple[int, FileEntry]]:
+    """The entries of the targets ``span`` holds, each with its position in the targets."""
     job = _JOB
     assert job is not None
     out = []
-    for t in job.targets[span[0] : span[1]]:
-        entry = scan_file(job.index, t, job.policies, job.contexts)
+    for i in range(span[0], span[1]):
+        entry = scan_file(job.index, job.targets[i], job.policies, job.contexts)
         if entry is not None:
-            out.append(entry)
+            out.append((i, entry))
     return out
 
 
@@ -138,6 +154,9 @@ class FilePhase:
         self.store = store
         self._pool: Any = None
         self._async: Any = None
+        #: with workers: what this process still runs itself in :meth:`wait` (the cross-file
+        #: checks, on the files the workers got)
+        self._here: tuple[RepoIndex, Sequence[Policy], Mapping[str, CheckContext]] | None = None
         #: whether worker processes did the work (tests check it)
         self.used_workers = False
         todo: list[FoundFile] = []
@@ -151,7 +170,9 @@ class FilePhase:
                 todo.append(t)
         self._todo = todo
         if jobs > 1 and len(todo) >= MIN_PARALLEL_FILES and _can_fork():
-            self._start_pool(index, todo, policies, contexts, jobs)
+            local = [p for p in policies if not p.meta.cross_file]
+            self._here = (index, [p for p in policies if p.meta.cross_file], contexts)
+            self._start_pool(index, todo, local, contexts, jobs)
             return
         for done, t in enumerate(todo):
             if progress is not None:
@@ -192,13 +213,19 @@ class FilePhase:
     def wait(self) -> list[FileEntry]:
         if self._async is not None:
             try:
-                for chunk in self._async.get():
-                    for entry in chunk:
-                        self._computed(entry)
+                chunks = self._async.get()
             finally:
                 self._pool.close()
                 self._pool.join()
                 self._async = self._pool = None
+            here = self._here
+            for chunk in chunks:
+                for i, entry in chunk:
+                    if here is not None and here[1]:
+                        extra = scan_file(here[0], self._todo[i], here[1], here[2])
+                        if extra is not None:
+                            entry = _merged(entry, extra)
+                    self._computed(entry)
         return self.entries
 
 

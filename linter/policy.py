@@ -60,6 +60,10 @@ class PolicyMeta:
     needs_network: bool = False
     #: the check gets the SourceFile (text) instead of the parsed artifact: no parse is done
     raw_source: bool = False
+    #: a file-scope check that also reads other files through the repo index (a cross-artifact
+    #: check): with worker processes it runs in the main process, which builds the repo-wide
+    #: views once, instead of in every worker (``tests/test_cross_file.py`` keeps this true)
+    cross_file: bool = False
     origin: str = "prodready"
 
     @property
@@ -139,6 +143,7 @@ def policy(
     default_enabled: bool = True,
     needs_network: bool = False,
     raw_source: bool = False,
+    cross_file: bool = False,
 ) -> Callable[[CheckFn], Policy]:
     """Declare a policy. The function's docstring becomes its documentation."""
 
@@ -166,6 +171,7 @@ def policy(
             default_enabled=default_enabled,
             needs_network=needs_network,
             raw_source=raw_source,
+            cross_file=cross_file,
         )
         return Policy(meta=meta, check=fn)
 

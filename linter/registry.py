@@ -110,7 +110,7 @@ def load() -> Registry:
 
 
 # -- the registry manifest ----------------------------------------------------------------------
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,7 @@ def meta_to_json(m: PolicyMeta) -> dict[str, Any]:
         "default_enabled": m.default_enabled,
         "needs_network": m.needs_network,
         "raw_source": m.raw_source,
+        "cross_file": m.cross_file,
         "origin": m.origin,
     }
 
@@ -217,6 +218,7 @@ def meta_from_json(raw: Mapping[str, Any]) -> PolicyMeta:
         default_enabled=bool(raw["default_enabled"]),
         needs_network=bool(raw["needs_network"]),
         raw_source=bool(raw["raw_source"]),
+        cross_file=bool(raw["cross_file"]),
         origin=str(raw["origin"]),
     )
 

@@ -28,6 +28,10 @@ def _tree(root: Path, services: int = 12) -> None:
         (d / ".env.example").write_text(f"SVC{i}_URL=\nLOG_LEVEL=info\n")
         (d / "app.py").write_text(f"import os\nURL = os.environ['SVC{i}_URL']\n")
     (root / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
+    # cross-file checks (they read other files): run by the main process, not the workers
+    (root / "docker-compose.yml").write_text(
+        "services:\n  web:\n    image: app:1.0\n  cache:\n    image: redis:7.2\n"
+    )
 
 
 def _run(root: Path, jobs: int, seen: list[bool]) -> tuple[str, str]:
@@ -56,6 +60,14 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # no Dockerfile in this tree, so buildkit's Go runtime (if loaded by earlier tests) is never
     # called in a forked worker
     monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
+    in_workers: list[str] = []
+    real_start = parallel.FilePhase._start_pool
+
+    def start(self: parallel.FilePhase, index: Any, todo: Any, policies: Any, *rest: Any) -> None:
+        in_workers.extend(p.meta.id for p in policies)
+        real_start(self, index, todo, policies, *rest)
+
+    monkeypatch.setattr(parallel.FilePhase, "_start_pool", start)
     seen: list[bool] = []
     one = _run(tmp_path, 1, seen)
     three = _run(tmp_path, 3, seen)
@@ -63,6 +75,11 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert one == three
     assert '"ruleId": "k8s-missing-liveness-probe"' in one[0]
     assert '"ruleId": "k8s-image-tag-mutable"' in one[0]
+    assert '"ruleId": "compose-redis-no-password"' in one[0]
+    assert '"ruleId": "compose-missing-healthcheck"' in one[0]
+    assert "k8s-missing-liveness-probe" in in_workers
+    assert "compose-redis-no-password" not in in_workers
+    assert "compose-missing-healthcheck" not in in_workers
 
 
 def test_small_scans_stay_in_process(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ def _dockerfile_has_healthcheck(ctx: CheckContext, svc: ComposeService) -> bool:
     "interval: 10s, retries: 3}` and use `depends_on: {svc: {condition: service_healthy}}`.",
     tags=("reliability",),
     section="Infrastructure",
+    cross_file=True,
 )
 def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does
@@ -72,6 +73,7 @@ def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     fix="Add `restart: unless-stopped` (or `deploy.restart_policy` for Swarm).",
     tags=("reliability",),
     section="Infrastructure",
+    cross_file=True,
 )
 def no_restart_policy(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does
@@ -108,6 +110,7 @@ def no_restart_policy(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     "`cpus` in the service.",
     tags=("reliability",),
     section="Infrastructure",
+    cross_file=True,
 )
 def no_resource_limits(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does

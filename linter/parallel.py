@@ -4,9 +4,9 @@ Each target file gives one :class:`~linter.cache.FileEntry` (its file-scope find
 notifications its read and parse gave, its inline directives, the lines they point at). Entries
 come from the cache when the file is unchanged; the others are computed here, or — for big scans
 with ``jobs > 1`` — by forked worker processes in contiguous chunks while this process goes on with
-the repo-scope policies. Cross-file checks (``PolicyMeta.cross_file``) are the exception: they read
-repo-wide views (the image join, the code index, the CRDs) that every worker would build again, so
-this process runs them on those files when the workers are done, with the views the repo-scope
+the repo-scope policies. File checks that use the repo-wide joins (``PolicyMeta.uses_joins``: the
+image join, the code index) are the exception: every worker would build the joins again, so this
+process runs them on those files when the workers are done, with the joins the repo-scope
 policies built, and adds their findings to the workers' entries. Output is identical whatever the
 number of jobs: the engine sorts and deduplicates everything afterwards.
 """
@@ -113,7 +113,7 @@ def _entry(
 
 
 def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
-    """One file's entry from the workers' checks and this process's cross-file ones."""
+    """One file's entry from the workers' checks and this process's join-using ones."""
     entry.findings = entry.findings + extra.findings
     entry.notes = entry.notes + [n for n in extra.notes if n not in entry.notes]
     if entry.directives is None:  # the workers' checks did not read it; this process did
@@ -154,7 +154,7 @@ class FilePhase:
         self.store = store
         self._pool: Any = None
         self._async: Any = None
-        #: with workers: what this process still runs itself in :meth:`wait` (the cross-file
+        #: with workers: what this process still runs itself in :meth:`wait` (the join-using
         #: checks, on the files the workers got)
         self._here: tuple[RepoIndex, Sequence[Policy], Mapping[str, CheckContext]] | None = None
         #: whether worker processes did the work (tests check it)
@@ -170,8 +170,8 @@ class FilePhase:
                 todo.append(t)
         self._todo = todo
         if jobs > 1 and len(todo) >= MIN_PARALLEL_FILES and _can_fork():
-            local = [p for p in policies if not p.meta.cross_file]
-            self._here = (index, [p for p in policies if p.meta.cross_file], contexts)
+            local = [p for p in policies if not p.meta.uses_joins]
+            self._here = (index, [p for p in policies if p.meta.uses_joins], contexts)
             self._start_pool(index, todo, local, contexts, jobs)
             return
         for done, t in enumerate(todo):

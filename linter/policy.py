@@ -60,10 +60,10 @@ class PolicyMeta:
     needs_network: bool = False
     #: the check gets the SourceFile (text) instead of the parsed artifact: no parse is done
     raw_source: bool = False
-    #: a file-scope check that also reads other files through the repo index (a cross-artifact
-    #: check): with worker processes it runs in the main process, which builds the repo-wide
-    #: views once, instead of in every worker (``tests/test_cross_file.py`` keeps this true)
-    cross_file: bool = False
+    #: a file-scope check that uses the repo-wide joins (the image join of ``linter/services.py``,
+    #: the code index): with worker processes it runs in the main process, which builds them
+    #: once, instead of in every worker (``tests/test_uses_joins.py`` keeps this true)
+    uses_joins: bool = False
     origin: str = "prodready"
 
     @property
@@ -143,7 +143,7 @@ def policy(
     default_enabled: bool = True,
     needs_network: bool = False,
     raw_source: bool = False,
-    cross_file: bool = False,
+    uses_joins: bool = False,
 ) -> Callable[[CheckFn], Policy]:
     """Declare a policy. The function's docstring becomes its documentation."""
 
@@ -171,7 +171,7 @@ def policy(
             default_enabled=default_enabled,
             needs_network=needs_network,
             raw_source=raw_source,
-            cross_file=cross_file,
+            uses_joins=uses_joins,
         )
         return Policy(meta=meta, check=fn)
 

@@ -192,7 +192,7 @@ def meta_to_json(m: PolicyMeta) -> dict[str, Any]:
         "default_enabled": m.default_enabled,
         "needs_network": m.needs_network,
         "raw_source": m.raw_source,
-        "cross_file": m.cross_file,
+        "uses_joins": m.uses_joins,
         "origin": m.origin,
     }
 
@@ -218,7 +218,7 @@ def meta_from_json(raw: Mapping[str, Any]) -> PolicyMeta:
         default_enabled=bool(raw["default_enabled"]),
         needs_network=bool(raw["needs_network"]),
         raw_source=bool(raw["raw_source"]),
-        cross_file=bool(raw["cross_file"]),
+        uses_joins=bool(raw["uses_joins"]),
         origin=str(raw["origin"]),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 from linter import parallel
 from linter.engine import ScanOptions, scan
 from linter.output import render
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tree(root: Path, services: int = 12) -> None:
@@ -28,10 +31,6 @@ def _tree(root: Path, services: int = 12) -> None:
         (d / ".env.example").write_text(f"SVC{i}_URL=\nLOG_LEVEL=info\n")
         (d / "app.py").write_text(f"import os\nURL = os.environ['SVC{i}_URL']\n")
     (root / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
-    # cross-file checks (they read other files): run by the main process, not the workers
-    (root / "docker-compose.yml").write_text(
-        "services:\n  web:\n    image: app:1.0\n  cache:\n    image: redis:7.2\n"
-    )
 
 
 def _run(root: Path, jobs: int, seen: list[bool]) -> tuple[str, str]:
@@ -60,14 +59,6 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # no Dockerfile in this tree, so buildkit's Go runtime (if loaded by earlier tests) is never
     # called in a forked worker
     monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
-    in_workers: list[str] = []
-    real_start = parallel.FilePhase._start_pool
-
-    def start(self: parallel.FilePhase, index: Any, todo: Any, policies: Any, *rest: Any) -> None:
-        in_workers.extend(p.meta.id for p in policies)
-        real_start(self, index, todo, policies, *rest)
-
-    monkeypatch.setattr(parallel.FilePhase, "_start_pool", start)
     seen: list[bool] = []
     one = _run(tmp_path, 1, seen)
     three = _run(tmp_path, 3, seen)
@@ -75,11 +66,50 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert one == three
     assert '"ruleId": "k8s-missing-liveness-probe"' in one[0]
     assert '"ruleId": "k8s-image-tag-mutable"' in one[0]
-    assert '"ruleId": "compose-redis-no-password"' in one[0]
-    assert '"ruleId": "compose-missing-healthcheck"' in one[0]
-    assert "k8s-missing-liveness-probe" in in_workers
-    assert "compose-redis-no-password" not in in_workers
-    assert "compose-missing-healthcheck" not in in_workers
+
+
+_JOINS_RUN = """
+import sys
+from pathlib import Path
+from linter import parallel
+from tests.test_parallel import _run, _tree
+
+root = Path(sys.argv[1])
+_tree(root)
+for i in range(0, 12, 2):  # npm as PID 1: docker-pid1-no-signal-forwarding, a join-using check
+    (root / f"svc{i:02d}" / "Dockerfile").write_text('FROM node:20\\nCMD ["npm", "start"]\\n')
+parallel.MIN_PARALLEL_FILES, parallel.CHUNK = 1, 5
+in_workers = []
+real_start = parallel.FilePhase._start_pool
+def start(self, index, todo, policies, *rest):
+    in_workers.extend(p.meta.id for p in policies)
+    real_start(self, index, todo, policies, *rest)
+parallel.FilePhase._start_pool = start
+seen = []
+three = _run(root, 3, seen)  # first: the run in this process loads buildkit's runtime
+one = _run(root, 1, seen)
+assert seen == [True, False], seen
+assert one == three
+assert '"ruleId": "docker-pid1-no-signal-forwarding"' in one[0]
+assert "docker-runs-as-root" in in_workers
+assert "docker-pid1-no-signal-forwarding" not in in_workers
+print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_join_using_checks_run_in_the_main_process_with_the_same_output(tmp_path: Path) -> None:
+    # a fresh interpreter: buildkit's Go runtime must not be loaded before the fork
+    out = subprocess.run(
+        [sys.executable, "-c", _JOINS_RUN, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "ok"
 
 
 def test_small_scans_stay_in_process(tmp_path: Path) -> None:

@@ -35,7 +35,6 @@ def _dockerfile_has_healthcheck(ctx: CheckContext, svc: ComposeService) -> bool:
     "interval: 10s, retries: 3}` and use `depends_on: {svc: {condition: service_healthy}}`.",
     tags=("reliability",),
     section="Infrastructure",
-    cross_file=True,
 )
 def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does
@@ -73,7 +72,6 @@ def missing_healthcheck(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     fix="Add `restart: unless-stopped` (or `deploy.restart_policy` for Swarm).",
     tags=("reliability",),
     section="Infrastructure",
-    cross_file=True,
 )
 def no_restart_policy(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does
@@ -110,7 +108,6 @@ def no_restart_policy(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     "`cpus` in the service.",
     tags=("reliability",),
     section="Infrastructure",
-    cross_file=True,
 )
 def no_resource_limits(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does

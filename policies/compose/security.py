@@ -146,7 +146,6 @@ def _volume(vol: Any) -> tuple[str | None, str | None]:
     tags=("security",),
     cwe=(306,),
     section="Security",
-    cross_file=True,
 )
 def redis_no_password(ctx: CheckContext, yf: YamlFile) -> Iterator[Finding]:
     """## What it does

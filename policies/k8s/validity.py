@@ -78,7 +78,6 @@ def _locate(obj: K8sObject, path: tuple[str | int, ...], key: Any, at_key: bool)
     section=SECTION,
     options=VERSION_OPTION,
     defaults={"kubernetes-version": DEFAULT_VERSION},
-    cross_file=True,
 )
 def schema_invalid(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding]:
     """## What it does

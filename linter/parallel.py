@@ -3,12 +3,15 @@
 Each target file gives one :class:`~linter.cache.FileEntry` (its file-scope findings, the
 notifications its read and parse gave, its inline directives, the lines they point at). Entries
 come from the cache when the file is unchanged; the others are computed here, or — for big scans
-with ``jobs > 1`` — by forked worker processes in contiguous chunks while this process goes on with
-the repo-scope policies. File checks that use the repo-wide joins (``PolicyMeta.uses_joins``: the
-image join, the code index) are the exception: every worker would build the joins again, so this
-process runs them on those files when the workers are done, with the joins the repo-scope
-policies built, and adds their findings to the workers' entries. Output is identical whatever the
-number of jobs: the engine sorts and deduplicates everything afterwards.
+with ``jobs > 1`` — partly by forked worker processes in contiguous chunks while this process goes
+on with the repo-scope policies. The workers run the checks that read a file's text only
+(``PolicyMeta.raw_source``: the secret scan, most of the phase's time). The checks of parsed
+artifacts run here when the workers are done, on the artifacts the repo-scope policies parsed
+anyway: in a worker, each file would be read and parsed twice, and the checks that use a
+repo-wide join (the image join, the code index) would build it again in every worker
+(``tests/test_parallel.py`` checks that no text check uses one). Their findings are added to the
+workers' entries. Output is identical whatever the number of jobs: the engine
+sorts and deduplicates everything afterwards.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from linter.model import Finding
 if TYPE_CHECKING:
     from linter.discover import FoundFile
     from linter.index import RepoIndex
-    from linter.policy import CheckContext, Policy
+    from linter.policy import CheckContext, Policy, PolicyMeta
 
 #: below this many files to check, worker processes cost more than they save
 MIN_PARALLEL_FILES = 400
@@ -112,10 +115,15 @@ def _entry(
     )
 
 
+def in_workers(meta: PolicyMeta) -> bool:
+    """Does a file check run in the worker processes (or here, after them)?"""
+    return meta.raw_source
+
+
 def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
-    """One file's entry from the workers' checks and this process's join-using ones."""
+    """One file's entry from the workers' checks and this process's."""
     entry.findings = entry.findings + extra.findings
-    entry.notes = entry.notes + [n for n in extra.notes if n not in entry.notes]
+    entry.notes = list(dict.fromkeys([*entry.notes, *extra.notes]))
     if entry.directives is None:  # the workers' checks did not read it; this process did
         entry.directives = extra.directives
         entry.sha256 = entry.sha256 or extra.sha256
@@ -154,8 +162,8 @@ class FilePhase:
         self.store = store
         self._pool: Any = None
         self._async: Any = None
-        #: with workers: what this process still runs itself in :meth:`wait` (the join-using
-        #: checks, on the files the workers got)
+        #: with workers: what this process still runs itself in :meth:`wait` (the checks of
+        #: parsed artifacts and those using the joins, on the files the workers got)
         self._here: tuple[RepoIndex, Sequence[Policy], Mapping[str, CheckContext]] | None = None
         #: whether worker processes did the work (tests check it)
         self.used_workers = False
@@ -170,8 +178,8 @@ class FilePhase:
                 todo.append(t)
         self._todo = todo
         if jobs > 1 and len(todo) >= MIN_PARALLEL_FILES and _can_fork():
-            local = [p for p in policies if not p.meta.uses_joins]
-            self._here = (index, [p for p in policies if p.meta.uses_joins], contexts)
+            local = [p for p in policies if in_workers(p.meta)]
+            self._here = (index, [p for p in policies if not in_workers(p.meta)], contexts)
             self._start_pool(index, todo, local, contexts, jobs)
             return
         for done, t in enumerate(todo):
@@ -219,11 +227,18 @@ class FilePhase:
                 self._pool.join()
                 self._async = self._pool = None
             here = self._here
+            # what reading and parsing a file noted may have been noted before, by the repo-scope
+            # policies: its entry (cached for later runs) gets it all the same
+            noted: dict[str | None, list[Any]] = {}
+            for n in here[0].notifications if here is not None else ():
+                noted.setdefault(n.path, []).append(n)
             for chunk in chunks:
                 for i, entry in chunk:
                     if here is not None and here[1]:
-                        extra = scan_file(here[0], self._todo[i], here[1], here[2])
+                        target = self._todo[i]
+                        extra = scan_file(here[0], target, here[1], here[2])
                         if extra is not None:
+                            extra.notes = [*noted.get(target.path, ()), *extra.notes]
                             entry = _merged(entry, extra)
                     self._computed(entry)
         return self.entries

@@ -60,10 +60,6 @@ class PolicyMeta:
     needs_network: bool = False
     #: the check gets the SourceFile (text) instead of the parsed artifact: no parse is done
     raw_source: bool = False
-    #: a file-scope check that uses the repo-wide joins (the image join of ``linter/services.py``,
-    #: the code index): with worker processes it runs in the main process, which builds them
-    #: once, instead of in every worker (``tests/test_uses_joins.py`` keeps this true)
-    uses_joins: bool = False
     origin: str = "prodready"
 
     @property
@@ -143,7 +139,6 @@ def policy(
     default_enabled: bool = True,
     needs_network: bool = False,
     raw_source: bool = False,
-    uses_joins: bool = False,
 ) -> Callable[[CheckFn], Policy]:
     """Declare a policy. The function's docstring becomes its documentation."""
 
@@ -171,7 +166,6 @@ def policy(
             default_enabled=default_enabled,
             needs_network=needs_network,
             raw_source=raw_source,
-            uses_joins=uses_joins,
         )
         return Policy(meta=meta, check=fn)
 

@@ -110,7 +110,7 @@ def load() -> Registry:
 
 
 # -- the registry manifest ----------------------------------------------------------------------
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,6 @@ def meta_to_json(m: PolicyMeta) -> dict[str, Any]:
         "default_enabled": m.default_enabled,
         "needs_network": m.needs_network,
         "raw_source": m.raw_source,
-        "uses_joins": m.uses_joins,
         "origin": m.origin,
     }
 
@@ -218,7 +217,6 @@ def meta_from_json(raw: Mapping[str, Any]) -> PolicyMeta:
         default_enabled=bool(raw["default_enabled"]),
         needs_network=bool(raw["needs_network"]),
         raw_source=bool(raw["raw_source"]),
-        uses_joins=bool(raw["uses_joins"]),
         origin=str(raw["origin"]),
     )
 

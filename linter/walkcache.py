@@ -70,7 +70,7 @@ def cached_walk(
     if raw is not None:
         try:
             hit = _validate(raw, restat, name_kinds)
-        except (TypeError, ValueError, KeyError, IndexError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
             notes.append(_corrupt(exc))
             hit = None
         if hit is not None:

@@ -91,14 +91,18 @@ one = _run(root, 1, seen)
 assert seen == [True, False], seen
 assert one == three
 assert '"ruleId": "docker-pid1-no-signal-forwarding"' in one[0]
-assert "docker-runs-as-root" in in_workers
+# the workers get the checks of a file's text; those of parsed artifacts and of joins run here
+assert "secret-hardcoded" in in_workers
+assert "docker-runs-as-root" not in in_workers
 assert "docker-pid1-no-signal-forwarding" not in in_workers
 print("ok")
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
-def test_join_using_checks_run_in_the_main_process_with_the_same_output(tmp_path: Path) -> None:
+def test_parsed_and_join_checks_run_in_the_main_process_with_the_same_output(
+    tmp_path: Path,
+) -> None:
     # a fresh interpreter: buildkit's Go runtime must not be loaded before the fork
     out = subprocess.run(
         [sys.executable, "-c", _JOINS_RUN, str(tmp_path)],
@@ -122,3 +126,43 @@ def test_small_scans_stay_in_process(tmp_path: Path) -> None:
 def test_no_fork_once_a_fork_unsafe_runtime_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "dockerfile", sys.modules.get("dockerfile", object()))
     assert parallel._can_fork() is False
+
+
+#: the memo keys of the repo-wide joins (linter/services.py, linter/code/index.py)
+JOINS = {"services", "code-index"}
+
+
+def test_no_check_the_workers_run_uses_a_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the workers run the text checks: one that used a join would build it in every worker
+    from linter import engine
+    from linter.index import RepoIndex
+    from linter.registry import load
+    from tests.conftest import run_scan
+
+    running: list[str] = []
+    ran: set[str] = set()
+    joined: set[str] = set()
+    real_run, real_memo = engine._run_policy, RepoIndex.memo
+
+    def run(pol, ctx, arg, where, notes):  # type: ignore[no-untyped-def]
+        running.append(pol.meta.id)
+        ran.add(pol.meta.id)
+        try:
+            return real_run(pol, ctx, arg, where, notes)
+        finally:
+            running.pop()
+
+    def memo(self: RepoIndex, key: Any, fn: Any) -> Any:
+        if running and isinstance(key, tuple) and key and key[0] in JOINS:
+            joined.add(running[-1])
+        return real_memo(self, key, fn)
+
+    monkeypatch.setattr(engine, "_run_policy", run)
+    monkeypatch.setattr(RepoIndex, "memo", memo)
+    repos = [p for p in (ROOT / "tests" / "fixtures" / "policies").glob("*/*") if p.is_dir()]
+    for repo in sorted(repos) + sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
+        run_scan(["."], repo, check_sarif=False)
+    in_workers = {m.id for m in load().all_metas() if m.scope == "file" and parallel.in_workers(m)}
+    assert in_workers and in_workers <= ran
+    assert "docker-pid1-no-signal-forwarding" in joined  # the probe sees a join when one is used
+    assert joined & in_workers == set()

@@ -237,6 +237,7 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
         lambda files: files["kinds"].__setitem__(0, "no-such-kind"),
         lambda files: files["prefix"].__setitem__(0, 99),
         lambda files: files.pop("others"),
+        lambda files: files.__setitem__("others", []),
     ],
 )
 def test_damaged_file_columns_are_ignored_with_a_note(

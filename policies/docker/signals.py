@@ -244,7 +244,6 @@ def _script(script: Script, rest: list[str], resolve: Resolver, depth: int) -> P
     "(`--init` is not visible in the Dockerfile).",
     tags=("reliability", "graceful-shutdown"),
     section="Error handling and graceful shutdown",
-    uses_joins=True,
 )
 def pid1_no_signal_forwarding(ctx: CheckContext, df: DockerfileArtifact) -> Iterator[Finding]:
     """## What it does

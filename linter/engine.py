@@ -115,6 +115,21 @@ def _run_policy(
         return []
 
 
+def _prefetch(policies: Sequence[Policy]) -> list[parallel.Prefetch]:
+    """The repo-wide views worth computing in a worker process for these policies: the code
+    index (when a repo-scope policy reads code) and bandit's run (when a bandit rule is on)."""
+    from linter.code import bandit_run
+    from linter.code import index as code_index
+
+    repo = [p for p in policies if p.meta.scope == "repo"]
+    out: list[parallel.Prefetch] = []
+    if any(p.meta.kinds & code_index.CODE_KINDS for p in repo):
+        out.append((code_index.KEY, code_index.build))
+    if any(p.meta.id in bandit_run.RULE_BY_ID for p in repo):
+        out.append((bandit_run.KEY, bandit_run.run))
+    return out
+
+
 def _directives(index: RepoIndex) -> list[suppress.Directive]:
     out: list[suppress.Directive] = []
     for src in index.loaded_sources():
@@ -272,7 +287,14 @@ def scan(opts: ScanOptions) -> ScanResult:
     lap("setup and discovery")
     # file by file (one read and one parse per file), from the cache, here or in workers
     phase = parallel.FilePhase(
-        index, all_targets, file_pols, contexts, jobs=opts.jobs, store=store, progress=opts.progress
+        index,
+        all_targets,
+        file_pols,
+        contexts,
+        jobs=opts.jobs,
+        store=store,
+        progress=opts.progress,
+        prefetch=lambda: _prefetch(policies),
     )
     # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
     k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
@@ -283,11 +305,15 @@ def scan(opts: ScanOptions) -> ScanResult:
             findings.extend(f for f in mapped if index.is_target(f.location.path))
     lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
-    for pol in policies:
-        if pol.meta.scope == "repo":
-            found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
-            found = render.map_back(index, found)
-            findings.extend(f for f in found if index.is_target(f.location.path))
+    repo_pols = [p for p in policies if p.meta.scope == "repo"]
+    if phase.prefetching:  # a worker builds the code index: its users last (output is sorted)
+        from linter.code.index import CODE_KINDS
+
+        repo_pols.sort(key=lambda p: bool(p.meta.kinds & CODE_KINDS))
+    for pol in repo_pols:
+        found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
+        found = render.map_back(index, found)
+        findings.extend(f for f in found if index.is_target(f.location.path))
     entries = {e.path: e for e in phase.wait()}
     for e in entries.values():
         findings.extend(e.findings)
@@ -319,10 +345,14 @@ def scan(opts: ScanOptions) -> ScanResult:
         if f.redact:
             secrets.setdefault(f.location.path, set()).update(f.redact)
     snippets: dict[tuple[str, int], str] = {}
-    sources = {s.path: s for s in index.loaded_sources()}
+    sources: dict[str, SourceFile | None] = {s.path: s for s in index.loaded_sources()}
     for f in findings:
         src = sources.get(f.location.path)
         key = (f.location.path, f.location.start_line)
+        entry = entries.get(f.location.path)
+        if src is None and (entry is None or key[1] not in entry.lines):
+            # read by a worker process only (a view it computed): read it here for the snippet
+            src = sources[f.location.path] = index.source_at(f.location.path)
         if src is not None and key not in snippets:
             snippets[key] = redact(src.line(f.location.start_line), secrets.get(key[0], ()))
         elif key not in snippets and f.location.path in entries:

@@ -126,6 +126,8 @@ class RepoIndex:
         self._sources: dict[str, SourceFile | None] = {}
         self._parsed: dict[str, Any] = {}
         self._memo: dict[Any, tuple[Any, bool]] = {}
+        #: views a worker process is computing (see :meth:`computed_elsewhere`)
+        self._pending: dict[Any, Callable[[], tuple[Any, list[Notification]]]] = {}
         #: counts reads that reach beyond one file (walks, other artifacts, joins built on them);
         #: the scan cache reuses a file's result alone only when its policies caused none
         self.wide_reads = 0
@@ -308,12 +310,16 @@ class RepoIndex:
     def read_text(self, path: str) -> str | None:
         """Text of a repo file by display path, whether or not it is a scan target."""
         self.wide_reads += 1
+        src = self.source_at(path)
+        return src.text if src is not None else None
+
+    def source_at(self, path: str) -> SourceFile | None:
+        """A discovered file's source by display path (read now if it was not yet)."""
+        if path in self._sources:
+            return self._sources[path]
         by_path = self.memo(("found-by-path",), lambda: {f.path: f for f in self.all_found()})
         found = by_path.get(path)
-        if found is None:
-            return None
-        src = self._read(found, self.kind_of(found) or K.TEXT)
-        return src.text if src is not None else None
+        return None if found is None else self._read(found, self.kind_of(found) or K.TEXT)
 
     # -- typed access ----------------------------------------------------------------------
     def sources_of(
@@ -442,10 +448,27 @@ class RepoIndex:
         """Has :meth:`memo` computed ``key`` already?"""
         return key in self._memo
 
+    def computed_elsewhere(
+        self, key: Any, result: Callable[[], tuple[Any, list[Notification]]]
+    ) -> None:
+        """The view ``key`` is being computed by a worker process: :meth:`memo` takes it from
+        ``result()`` (the view and what computing it noted) instead of computing it, unless
+        that fails (it is then computed here)."""
+        self._pending[key] = result
+
     def memo(self, key: Any, fn: Callable[[], T]) -> T:
         """Cache a derived view (a join across artifacts) for the rest of the scan.
 
-        A view whose computation read beyond one file counts as such a read at every use."""
+        A view whose computation read beyond one file counts as such a read at every use (one
+        computed elsewhere always does)."""
+        if key not in self._memo and key in self._pending:
+            try:
+                value_notes = self._pending.pop(key)()
+            except Exception:  # a worker that failed: compute it here
+                pass
+            else:
+                self.notifications.extend(value_notes[1])
+                self._memo[key] = (value_notes[0], True)
         if key not in self._memo:
             before = self.wide_reads
             computed = fn()

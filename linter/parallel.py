@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from linter.cache import FileEntry, ScanCache
-from linter.model import Finding
+from linter.model import Finding, Notification
 
 if TYPE_CHECKING:
     from linter.discover import FoundFile
@@ -45,12 +45,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+#: a repo-wide view a worker process can compute while this one goes on: (memo key, builder)
+Prefetch = tuple[tuple[str, ...], Callable[["RepoIndex"], Any]]
+
+
 @dataclass
 class _Job:
     index: RepoIndex
     policies: Sequence[Policy]
     contexts: Mapping[str, CheckContext]
     targets: Sequence[FoundFile]
+    prefetch: Sequence[Prefetch] = ()
 
 
 #: set in the parent just before forking; the workers inherit it (nothing is pickled but results)
@@ -132,6 +137,16 @@ def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
     return entry
 
 
+def _prefetch(i: int) -> tuple[Any, list[Notification]]:
+    """Compute the ``i``-th prefetched view (in a worker): the view and what it noted."""
+    job = _JOB
+    assert job is not None
+    notes = job.index.notifications
+    before = len(notes)
+    value = job.prefetch[i][1](job.index)
+    return value, notes[before:]
+
+
 def _work(span: tuple[int, int]) -> list[tuple[int, FileEntry]]:
     """The entries of the targets ``span`` holds, each with its position in the targets."""
     job = _JOB
@@ -157,7 +172,12 @@ class FilePhase:
         jobs: int = 1,
         store: ScanCache | None = None,
         progress: Progress | None = None,
+        prefetch: Callable[[], Sequence[Prefetch]] | None = None,
     ) -> None:
+        """``prefetch`` gives the repo-wide views the repo-scope policies will want; with
+        workers, the first ones to start compute them (the heaviest, the code index, takes
+        as long as the rest of this process's repo phase), and :meth:`RepoIndex.memo` takes
+        them from there."""
         self.entries: list[FileEntry] = []
         self.store = store
         self._pool: Any = None
@@ -167,6 +187,8 @@ class FilePhase:
         self._here: tuple[RepoIndex, Sequence[Policy], Mapping[str, CheckContext]] | None = None
         #: whether worker processes did the work (tests check it)
         self.used_workers = False
+        #: whether worker processes compute some repo-wide views
+        self.prefetching = False
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -180,7 +202,7 @@ class FilePhase:
         if jobs > 1 and len(todo) >= MIN_PARALLEL_FILES and _can_fork():
             local = [p for p in policies if in_workers(p.meta)]
             self._here = (index, [p for p in policies if not in_workers(p.meta)], contexts)
-            self._start_pool(index, todo, local, contexts, jobs)
+            self._start_pool(index, todo, local, contexts, jobs, prefetch() if prefetch else ())
             return
         for done, t in enumerate(todo):
             if progress is not None:
@@ -196,12 +218,13 @@ class FilePhase:
         policies: Sequence[Policy],
         contexts: Mapping[str, CheckContext],
         jobs: int,
+        prefetch: Sequence[Prefetch] = (),
     ) -> None:
         global _JOB
         self.used_workers = True
         # classify by name and find chart roots now, so that every worker agrees
         _ = index.chart_roots
-        _JOB = _Job(index, policies, contexts, todo)
+        _JOB = _Job(index, policies, contexts, todo, prefetch)
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
@@ -209,6 +232,10 @@ class FilePhase:
         try:
             # never more workers than chunks (a 64-core runner on a 500-file repo forks 4)
             self._pool = ctx.Pool(min(jobs, len(spans)))
+            # queued first: the first free workers take them
+            for i, (key, _) in enumerate(prefetch):
+                index.computed_elsewhere(key, self._pool.apply_async(_prefetch, (i,)).get)
+            self.prefetching = bool(prefetch)
             self._async = self._pool.map_async(_work, spans, chunksize=1)
         finally:
             _JOB = None

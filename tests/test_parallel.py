@@ -30,6 +30,13 @@ def _tree(root: Path, services: int = 12) -> None:
         )
         (d / ".env.example").write_text(f"SVC{i}_URL=\nLOG_LEVEL=info\n")
         (d / "app.py").write_text(f"import os\nURL = os.environ['SVC{i}_URL']\n")
+        if i % 5 == 0:  # a bandit finding: bandit's run is computed by a worker
+            (d / "tool.py").write_text("import os\n\nos.system(input())\n")
+        if i % 6 == 0:  # a server without a SIGTERM handler: the code index (a worker's)
+            (d / "server.py").write_text(
+                "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+                '@app.get("/")\ndef root():\n    return "ok"\n\n\napp.run(port=8080)\n'
+            )
     (root / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
 
 
@@ -38,6 +45,7 @@ def _run(root: Path, jobs: int, seen: list[bool]) -> tuple[str, str]:
 
     def spy(self: parallel.FilePhase) -> Any:
         seen.append(self.used_workers)
+        assert self.prefetching == self.used_workers  # the code index, bandit: in a worker
         return real(self)
 
     old = os.getcwd()
@@ -66,6 +74,8 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert one == three
     assert '"ruleId": "k8s-missing-liveness-probe"' in one[0]
     assert '"ruleId": "k8s-image-tag-mutable"' in one[0]
+    assert '"ruleId": "py-shell-injection"' in one[0]
+    assert '"ruleId": "code-missing-sigterm-handler"' in one[0]
 
 
 _JOINS_RUN = """
@@ -166,3 +176,27 @@ def test_no_check_the_workers_run_uses_a_join(monkeypatch: pytest.MonkeyPatch) -
     assert in_workers and in_workers <= ran
     assert "docker-pid1-no-signal-forwarding" in joined  # the probe sees a join when one is used
     assert joined & in_workers == set()
+
+
+def test_a_view_computed_elsewhere_is_taken_with_its_notes_or_computed_here(
+    tmp_path: Path,
+) -> None:
+    from linter.config import Config
+    from linter.index import RepoIndex
+    from linter.model import ArtifactKind, Notification
+
+    index = RepoIndex(str(tmp_path), str(tmp_path), Config(), frozenset(ArtifactKind))
+    note = Notification("noted in a worker", code="prodready-test")
+    index.computed_elsewhere(("a",), lambda: ("from a worker", [note]))
+
+    def failed() -> tuple[object, list[Notification]]:
+        raise RuntimeError("the worker died")
+
+    index.computed_elsewhere(("b",), failed)
+    before = index.wide_reads
+    assert index.memo(("a",), lambda: "computed here") == "from a worker"
+    assert index.notifications == [note]
+    assert index.wide_reads == before + 1  # it read beyond one file, somewhere
+    assert index.memo(("a",), lambda: "computed here") == "from a worker"
+    assert index.memo(("b",), lambda: "computed here") == "computed here"
+    assert index.notifications == [note]

@@ -147,6 +147,11 @@ def _run(index: RepoIndex) -> list[BanditIssue]:
     return out
 
 
+#: bandit's memo key (a worker process may run it: linter/parallel.py)
+KEY = ("bandit",)
+run = _run
+
+
 def bandit_issues(index: RepoIndex) -> list[BanditIssue]:
     """Bandit's issues for this scan's target Python files (run once, memoised)."""
-    return index.memo(("bandit",), lambda: _run(index))
+    return index.memo(KEY, lambda: _run(index))

@@ -608,9 +608,14 @@ def _build(index: RepoIndex) -> CodeIndex:
     return cindex
 
 
+#: the code index's memo key (a worker process may build it: linter/parallel.py)
+KEY = ("code-index",)
+build = _build
+
+
 def code_index(index: RepoIndex) -> CodeIndex:
     """The scan's code index (built once, memoised in the RepoIndex)."""
-    return index.memo(("code-index",), lambda: _build(index))
+    return index.memo(KEY, lambda: _build(index))
 
 
 def target_files(index: RepoIndex) -> Iterator[CodeFile]:

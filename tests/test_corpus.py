@@ -90,3 +90,30 @@ def test_charts_and_kustomizations_are_never_skipped_silently(
         and Path(f.path).name.startswith("kustomization")
     }
     assert kustomizations & skipped
+
+
+def test_fast_yaml_path_builds_what_ruamel_builds_on_real_files() -> None:
+    """linter/parsers/fastyaml.py builds ruamel's objects itself: on a sample of the corpus's
+    YAML files (every 6th, up to 100 kB: ruamel's pure loader is slow), values, types and
+    positions must be exactly ruamel's, and most files must take the fast path."""
+    from linter.parsers import fastyaml
+    from tests.test_fuzz import _pure, _shape
+
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    fast_path = compared = 0
+    for path in files[::6]:
+        if path.stat().st_size > 100_000:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        compared += 1
+        try:
+            fast = fastyaml.load_all(text)
+        except (fastyaml.Unsupported, RecursionError):
+            continue
+        fast_path += 1
+        assert [_shape(d) for d in fast] == [_shape(d) for d in _pure(text)], path
+    assert compared > 400
+    assert fast_path > compared * 0.6

@@ -1,19 +1,23 @@
-"""A fast path for ruamel's round-trip load: libyaml composes, ruamel constructs.
+"""A fast path for ruamel's round-trip load: libyaml parses, this module builds ruamel's objects.
 
-ruamel's round-trip loader is pure Python; on a repo of manifests its scanner and parser are most of
-the scan time. When PyYAML was built with libyaml, its C parser composes the node tree (positions
-included) ten times faster, and ruamel's own ``RoundTripConstructor`` builds the very same
-``CommentedMap``/``CommentedSeq`` objects (with ``.lc``) from it, with ruamel's YAML 1.2 resolver.
+ruamel's round-trip loader is pure Python; on a repo of manifests its scanner, parser and
+constructor are most of the scan time. When PyYAML was built with libyaml, its C parser gives the
+events (positions included) ten times faster, and :func:`_document` builds from them the very
+objects ruamel's ``RoundTripConstructor`` would: ``CommentedMap``/``CommentedSeq`` with their
+``.lc`` positions and flow style, scalars resolved with ruamel's YAML 1.2 resolver. Strings,
+decimal integers, booleans and nulls are made directly; other scalars by ruamel's constructor.
 
-Only plain documents take this path: a text with anchors, aliases, explicit tags, directives or
-tabs (which ruamel represents with extra wrapper types, or reads differently), and any text libyaml
-rejects, is loaded by the pure ruamel loader instead, so results and error messages stay ruamel's.
-Comments are not kept (no policy reads ``.ca``). ``tests/test_fuzz_yaml.py`` checks that both
-loaders agree.
+Only plain documents take this path: a text with anchors, aliases, explicit tags, directives,
+tabs, merge keys, duplicate keys or empty plain scalars (which ruamel represents with extra
+wrapper types, places differently, or reads differently), and any text libyaml rejects, is loaded
+by the pure ruamel loader instead, so results and error messages stay ruamel's. Comments are not
+kept (no policy reads ``.ca``). ``tests/test_fuzz.py`` (generated texts) and
+``tests/test_corpus.py`` (real files) check that both loaders build the same objects.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -27,7 +31,8 @@ except ImportError:  # pragma: no cover - depends on the build of PyYAML
     AVAILABLE = False
 
 from ruamel.yaml import YAML
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.tag import Tag
 
 #: (node class, scalar value, implicit flags) -> resolved Tag; the YAML 1.2 resolution is pure
@@ -39,15 +44,23 @@ class Unsupported(Exception):
     """The text is not for the fast path; use the pure loader."""
 
 
-def _compose(parser: Any, resolver: Any) -> Any:
-    """One document's node tree from libyaml's events, with an explicit stack (no recursion, so a
-    deeply nested text cannot exhaust the C stack). Returns None at the end of the stream."""
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?[1-9][0-9]*")  # "0", "007": ruamel makes a ScalarInt
+
+
+def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
+    """One document, built from libyaml's events as ruamel's round-trip constructor builds it
+    (``CommentedMap``/``CommentedSeq`` with their ``.lc`` positions and flow style), or
+    ``_END`` at the end of the stream. Plain strings, decimal integers, booleans and nulls are
+    made here; any other scalar is made by ruamel's constructor from a node. Collections are
+    kept on an explicit stack (no recursion: a deeply nested text cannot exhaust the C stack)."""
     ev = _pyyaml.events
     event = parser.get_event()
     if isinstance(event, ev.StreamStartEvent):
         event = parser.get_event()
     if isinstance(event, ev.StreamEndEvent):
-        return None
+        return _END
     if not isinstance(event, ev.DocumentStartEvent) or event.version or event.tags:
         raise Unsupported("directive")
     cache = _TAGS
@@ -63,67 +76,110 @@ def _compose(parser: Any, resolver: Any) -> Any:
             tag = cache[key] = _SHARED.setdefault(text, Tag(suffix=text))
         return tag
 
-    # each open collection: [node, pending key (mappings) or None]
-    stack: list[list[Any]] = []
-    root: Any = None
-    while True:
-        event = parser.get_event()
-        cls = type(event)
-        if cls is ev.DocumentEndEvent:
-            return root
-        if cls is ev.MappingEndEvent or cls is ev.SequenceEndEvent:
-            stack.pop()[0].end_mark = event.end_mark
-            continue
+    def scalar(event: Any) -> Any:
+        value = event.value
+        if value == "" and not event.style:
+            # ruamel places an empty value where the next token starts; libyaml does not
+            raise Unsupported("empty plain scalar")
+        tag = resolve(ScalarNode, value, event.implicit)
+        if event.tag is None and event.style not in ("|", ">"):
+            text = tag.suffix
+            if text == _STR:
+                return value
+            if text == _NULL:
+                return None
+            if text == _BOOL:
+                return constructor.bool_values[value.lower()]
+            if text == _INT and _DECIMAL.fullmatch(value):
+                return int(value)
+        node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style or None)
+        return constructor.construct_object(node, deep=True)
 
-        if cls is ev.AliasEvent or event.anchor is not None:
-            raise Unsupported("anchor or alias")
-        tag = event.tag
-        if tag is not None and tag != "!":
-            raise Unsupported("explicit tag")
-        node: Any
-        if cls is ev.ScalarEvent:
-            node = ScalarNode(
-                resolve(ScalarNode, event.value, event.implicit),
-                event.value,
-                event.start_mark,
-                event.end_mark,
-                style=event.style or None,
-            )
-            if event.value == "" and not event.style:
-                # ruamel places an empty value where the next token starts; libyaml does not
-                raise Unsupported("empty plain scalar")
-        elif cls is ev.MappingStartEvent:
-            node = MappingNode(
-                resolve(MappingNode, None, event.implicit),
-                [],
-                event.start_mark,
-                None,
-                flow_style=event.flow_style,
-            )
-        elif cls is ev.SequenceStartEvent:
-            node = SequenceNode(
-                resolve(SequenceNode, None, event.implicit),
-                [],
-                event.start_mark,
-                None,
-                flow_style=event.flow_style,
-            )
-        else:  # pragma: no cover - libyaml emits nothing else inside a document
-            raise Unsupported(cls.__name__)
-        # attach the new node to its parent
-        if stack:
-            top = stack[-1]
-            if isinstance(top[0], SequenceNode):
-                top[0].value.append(node)
-            elif top[1] is None:
-                top[1] = node
+    stack: list[list[Any]] = []  # the open collections
+    root: Any = _END
+    try:
+        while True:
+            event = parser.get_event()
+            cls = type(event)
+            if cls is ev.DocumentEndEvent:
+                return root
+            if cls is ev.MappingEndEvent or cls is ev.SequenceEndEvent:
+                data, flow, _, _, key_mark = stack.pop()
+                if key_mark is not None:  # a collection as a key: ruamel's hashable kinds
+                    data = _as_key(data)
+                if len(data):
+                    if flow is True:
+                        data.fa.set_flow_style()
+                    elif flow is False:
+                        data.fa.set_block_style()
+                if key_mark is not None:
+                    _pending_key(stack[-1], data, key_mark)
+                continue
+            if cls is ev.AliasEvent or event.anchor is not None:
+                raise Unsupported("anchor or alias")
+            if event.tag is not None and event.tag != "!":
+                raise Unsupported("explicit tag")
+            mark = event.start_mark
+            value: Any
+            if cls is ev.ScalarEvent:
+                value = scalar(event)
+            elif cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
+                if event.tag is not None:
+                    raise Unsupported("tagged collection")
+                value = CommentedMap() if cls is ev.MappingStartEvent else CommentedSeq()
+                value._yaml_set_line_col(mark.line, mark.column)
+            else:  # pragma: no cover - libyaml emits nothing else inside a document
+                raise Unsupported(cls.__name__)
+            # attach the new value to its parent
+            key_mark = None
+            if stack:
+                top = stack[-1]
+                parent = top[0]
+                if type(parent) is CommentedSeq:
+                    parent._yaml_set_idx_line_col(len(parent), [mark.line, mark.column])
+                    parent.append(value)
+                elif top[2] is _NO_KEY:
+                    if cls is not ev.ScalarEvent:
+                        key_mark = mark  # a key, once its end is seen
+                    elif resolve(ScalarNode, event.value, event.implicit).suffix == _MERGE:
+                        raise Unsupported("merge key")
+                    else:
+                        _pending_key(top, value, mark)
+                else:
+                    key, kmark = top[2], top[3]
+                    parent._yaml_set_kv_line_col(
+                        key, [kmark.line, kmark.column, mark.line, mark.column]
+                    )
+                    parent[key] = value
+                    top[2] = _NO_KEY
             else:
-                top[0].value.append((top[1], node))
-                top[1] = None
-        else:
-            root = node
-        if cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
-            stack.append([node, None])
+                root = value
+            if cls is not ev.ScalarEvent:
+                # [object, flow style, pending key, its mark, its own mark if it is a key]
+                stack.append([value, event.flow_style, _NO_KEY, None, key_mark])
+    finally:
+        constructor.constructed_objects.clear()
+
+
+def _pending_key(frame: list[Any], key: Any, mark: Any) -> None:
+    """A mapping's next key (ruamel keeps a duplicate key's first value; left to it)."""
+    if key in frame[0]:
+        raise Unsupported("duplicate key")
+    frame[2], frame[3] = key, mark
+
+
+def _as_key(data: Any) -> Any:
+    """A sequence or mapping used as a key, as ruamel makes it hashable."""
+    out = CommentedKeySeq(data) if type(data) is CommentedSeq else CommentedKeyMap(data)
+    out._yaml_set_line_col(data.lc.line, data.lc.col)
+    return out
+
+
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_MERGE = "tag:yaml.org,2002:merge"
+_END = object()  # the end of the stream
+_NO_KEY = object()  # a mapping waiting for its next key
 
 
 def load_all(text: str, allow_duplicate_keys: bool = True) -> list[Any]:
@@ -140,10 +196,10 @@ def load_all(text: str, allow_duplicate_keys: bool = True) -> list[Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             while True:
-                node = _compose(parser, resolver)
-                if node is None:
+                data = _document(parser, resolver, constructor)
+                if data is _END:
                     break
-                out.append(constructor.construct_document(node))
+                out.append(data)
     except (Unsupported, RecursionError):
         raise
     except Exception as exc:  # libyaml or construction refused it: let ruamel decide and word it

@@ -183,8 +183,9 @@ def _with_note(result: ScanResult, message: str) -> ScanResult:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for file-scope policies (default: the CPUs this process may use; "
-    "scans of fewer than 400 files to check stay in one process). Output is the same for any N.",
+    help="Processes for a scan: workers run the text rules (secrets), build the code index and "
+    "run bandit (default: the CPUs this process may use; scans of fewer than 400 files to check "
+    "stay in one process). Output is the same for any N.",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the scan cache.")
 @click.option(

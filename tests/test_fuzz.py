@@ -260,3 +260,11 @@ def test_saved_crashes(path: Path) -> None:
     from bench.fuzz import TARGETS
 
     TARGETS[path.parent.name](path.read_bytes())
+
+
+def test_fast_path_refuses_documents_nested_deeper_than_max_depth() -> None:
+    # an explicit stack would build any depth; what reads the objects recurses into them
+    n = fastyaml.MAX_DEPTH
+    assert len(fastyaml.load_all("[" * n + "]" * n)) == 1
+    with pytest.raises(RecursionError):
+        fastyaml.load_all("[" * (n + 1) + "]" * (n + 1))

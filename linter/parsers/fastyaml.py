@@ -155,6 +155,8 @@ def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
             else:
                 root = value
             if cls is not ev.ScalarEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise RecursionError("YAML nested too deeply")
                 # [object, flow style, pending key, its mark, its own mark if it is a key]
                 stack.append([value, event.flow_style, _NO_KEY, None, key_mark])
     finally:
@@ -178,18 +180,25 @@ def _as_key(data: Any) -> Any:
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
+#: deeper documents are refused (RecursionError, as ruamel's recursive loader refuses them):
+#: what reads the objects (policies, the schema check) recurses into them
+MAX_DEPTH = 200
 _END = object()  # the end of the stream
+_SHARED_LOADER: list[Any] = []  # ruamel's round-trip constructor and resolver, made once
 _NO_KEY = object()  # a mapping waiting for its next key
 
 
-def load_all(text: str, allow_duplicate_keys: bool = True) -> list[Any]:
-    """Every document of ``text`` as ruamel's round-trip loader builds it, or raise Unsupported."""
+def load_all(text: str) -> list[Any]:
+    """Every document of ``text`` as ruamel's round-trip loader builds it, or raise Unsupported
+    (also for a duplicate key: the pure loader decides what that means)."""
     if not AVAILABLE or "\t" in text:
         raise Unsupported("not for the fast path")
-    y = YAML(typ="rt", pure=True)
-    y.allow_duplicate_keys = allow_duplicate_keys
-    constructor = y.constructor
-    resolver = y.resolver
+    # one constructor and resolver for every text: the constructor only makes scalars here, and
+    # a text with a directive (another YAML version) is not for this path
+    if not _SHARED_LOADER:
+        y = YAML(typ="rt", pure=True)
+        _SHARED_LOADER.extend((y.constructor, y.resolver))
+    constructor, resolver = _SHARED_LOADER
     parser = _CParser(text)
     out: list[Any] = []
     try:

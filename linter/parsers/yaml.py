@@ -110,13 +110,13 @@ def parse_yaml(src: SourceFile) -> YamlFile:
             ) from None
         # positions come from ruamel when it can read the file as YAML; else line 1
         try:
-            loaded = _load_all(src)
+            loaded, _ = _load_all(src)
             if len(loaded) == 1:
                 return YamlFile(src, (YamlDocument(loaded[0], 0, 1, src.line_count),))
         except ParseError:
             pass
         return YamlFile(src, (YamlDocument(data, 0, 1, src.line_count),))
-    loaded = _load_all(src)
+    loaded, aliased = _load_all(src)
     docs: list[YamlDocument] = []
     starts: list[int] = []
     for data in loaded:
@@ -127,7 +127,7 @@ def parse_yaml(src: SourceFile) -> YamlFile:
             continue
         nxt = [s for s in starts[i + 1 :] if s > starts[i]]
         end = (nxt[0] - 1) if nxt else src.line_count
-        if expanded_size(data) > MAX_EXPANDED_NODES:
+        if aliased and expanded_size(data) > MAX_EXPANDED_NODES:
             raise ParseError(
                 Notification(
                     f"YAML document {i + 1} expands to more than {MAX_EXPANDED_NODES:,} nodes "
@@ -142,11 +142,13 @@ def parse_yaml(src: SourceFile) -> YamlFile:
     return YamlFile(src, tuple(docs))
 
 
-def _load_all(src: SourceFile) -> list[Any]:
+def _load_all(src: SourceFile) -> tuple[list[Any], bool]:
+    """The documents, and whether they may share nodes through aliases (the fast path takes no
+    text with an anchor: its documents are no bigger than the text, no alias bomb)."""
     from linter.parsers import fastyaml
 
-    try:  # libyaml composes plain documents ~6x faster; ruamel still builds the objects
-        return fastyaml.load_all(src.text)
+    try:  # libyaml parses plain documents ~10x faster; fastyaml builds ruamel's objects
+        return fastyaml.load_all(src.text), False
     except fastyaml.Unsupported:
         pass
     except RecursionError:
@@ -161,7 +163,7 @@ def _load_all(src: SourceFile) -> list[Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return list(_loader().load_all(src.text))
+            return list(_loader().load_all(src.text)), True
     except (YAMLError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
         raise ParseError(_error_note(src, exc)) from None
     except RecursionError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +160,8 @@ def _requirements_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Locati
 
 def _pyproject_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]]:
     for src in index.sources_of({K.PYPROJECT}):
+        import tomllib  # only with a pyproject.toml
+
         try:
             data = tomllib.loads(src.text)
         except tomllib.TOMLDecodeError:

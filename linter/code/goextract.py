@@ -6,17 +6,12 @@ arguments are the keyed elements, so policies treat them like constructor calls.
 
 from __future__ import annotations
 
-import contextvars
-import re
 from functools import cache
 from typing import Any
 
-from linter.code.model import Assign, Call, CodeFile, Import, Positions, Value
-from linter.model import Location
-
-_WS = re.compile(r"\s+")
-_SRC: contextvars.ContextVar[bytes] = contextvars.ContextVar("_SRC", default=b"")
-MAX_TEXT = 200
+from linter.code.model import Assign, Call, CodeFile, Import, Value
+from linter.code.treesitter import MAX_DEPTH, TreeExtractor, extract_with
+from linter.code.treesitter import node_text as _text
 
 
 @cache
@@ -41,39 +36,18 @@ def _query() -> Any:
     return ts.Query(_parser().language, " ".join(f"({t}) @n" for t in types))
 
 
-def _text(node: Any) -> str:
-    """Whitespace-free source of the node, bounded (never copies a whole function body)."""
-    start = node.start_byte
-    raw: bytes = _SRC.get()[start : min(node.end_byte, start + 4 * MAX_TEXT)]
-    return _WS.sub("", raw.decode("utf-8", "replace"))[:MAX_TEXT]
-
-
 def _str(node: Any) -> str:
     raw: bytes = node.text or b""
     s = raw.decode("utf-8", "replace")
     return s[1:-1] if len(s) >= 2 and s[0] in '"`' else s
 
 
-class _Extractor:
-    def __init__(self, path: str, text: str) -> None:
-        self.pos = Positions(path, text)
-        self.out = CodeFile(path, "go")
+class _Extractor(TreeExtractor):
+    REF_TYPES = REF_LEAVES = frozenset({"identifier", "selector_expression"})
+    STRING_TYPES = frozenset({"interpreted_string_literal", "raw_string_literal"})
 
-    def loc(self, node: Any) -> Location:
-        return self.pos.loc(
-            (node.start_point[0], node.start_point[1]), (node.end_point[0], node.end_point[1])
-        )
-
-    def refs(self, node: Any) -> tuple[str, ...]:
-        found: list[str] = []
-        stack = [node]
-        while stack and len(found) < 20:
-            n = stack.pop()
-            if n.type in ("identifier", "selector_expression"):
-                found.append(_text(n))
-                continue
-            stack.extend(reversed(n.named_children))
-        return tuple(found)
+    def string_parts(self, node: Any) -> list[str]:
+        return [_str(node)]
 
     def value(self, node: Any, depth: int = 0) -> Value:
         t = node.type
@@ -96,7 +70,7 @@ class _Extractor:
             params = node.child_by_field_name("parameters")
             n = params.named_child_count if params is not None else 0
             return Value("func", "", loc, params=n)
-        if t == "composite_literal" and depth < 6:
+        if t == "composite_literal" and depth < MAX_DEPTH:
             body = node.child_by_field_name("body")
             typ = node.child_by_field_name("type")
             items: list[tuple[str, Value]] = []
@@ -110,34 +84,13 @@ class _Extractor:
             return Value(
                 kind, _text(node), loc, items=tuple(items), callee=_text(typ) if typ else ""
             )
-        if t == "call_expression" and depth < 6:
-            fn = node.child_by_field_name("function")
-            argn = node.child_by_field_name("arguments")
-            args = tuple(self.value(a, depth + 1) for a in argn.named_children) if argn else ()
-            return Value(
-                "call",
-                _text(node),
-                loc,
-                callee=_text(fn) if fn is not None else "",
-                refs=self.refs(node),
-                args=args,
-            )
+        if t == "call_expression" and depth < MAX_DEPTH:
+            return self.call_value(node, node.child_by_field_name("function"), depth)
         if t == "binary_expression":
-            op = node.child_by_field_name("operator")
-            if op is not None and op.type == "+":
-                parts: list[str] = []
-                stack = [node]
-                while stack:
-                    n = stack.pop()
-                    if n.type == "binary_expression":
-                        stack.extend(reversed(n.named_children))
-                    elif n.type in ("interpreted_string_literal", "raw_string_literal"):
-                        parts.append(_str(n))
-                if parts:
-                    return Value(
-                        "concat", _text(node), loc, refs=self.refs(node), parts=tuple(parts)
-                    )
-        return Value("other", _text(node), loc, refs=self.refs(node))
+            concat = self.concat_value(node)
+            if concat is not None:
+                return concat
+        return self.other_value(node)
 
     def run(self, root: Any) -> CodeFile:
         import tree_sitter as ts
@@ -178,10 +131,4 @@ class _Extractor:
 
 
 def extract(path: str, text: str) -> CodeFile:
-    data = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
-    token = _SRC.set(data)
-    try:
-        return _Extractor(path, text).run(tree.root_node)
-    finally:
-        _SRC.reset(token)
+    return extract_with(_parser(), text, _Extractor(path, text, "go").run)

@@ -1,8 +1,9 @@
 """The language-neutral facts extracted from one source file.
 
-Extractors (``pyextract``, ``tsextract``, ``goextract``) turn a syntax tree into calls, imports and
-assignments with 1-based positions; ``facts`` derives routes, server starts and signal handlers
-from those, so policies never look at a syntax tree.
+Extractors (``pyextract``, ``tsextract``, ``goextract``; the tree-sitter ones share
+``treesitter.TreeExtractor``) turn a syntax tree into calls, imports and assignments with 1-based
+positions; ``facts`` derives routes, server starts and signal handlers from those, so policies
+never look at a syntax tree.
 """
 
 from __future__ import annotations

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
-import re
 from functools import cache
 from typing import Any
 
-from linter.code.model import Assign, Call, CodeFile, Import, Positions, Value
-
-_WS = re.compile(r"\s+")
-#: the bytes of the file being extracted (node.text would copy whole subtrees)
-_SRC: contextvars.ContextVar[bytes] = contextvars.ContextVar("_SRC", default=b"")
-MAX_TEXT = 200
+from linter.code.model import Assign, Call, CodeFile, Import, Value
+from linter.code.treesitter import MAX_DEPTH, TreeExtractor, extract_with
+from linter.code.treesitter import node_text as _text
 
 
 @cache
@@ -67,14 +62,6 @@ def dialect_of(path: str) -> str:
     return "javascript"
 
 
-def _text(node: Any) -> str:
-    """The node's source with whitespace removed, at most MAX_TEXT characters (bounded work:
-    a huge function body is never copied whole)."""
-    start = node.start_byte
-    raw: bytes = _SRC.get()[start : min(node.end_byte, start + 4 * MAX_TEXT)]
-    return _WS.sub("", raw.decode("utf-8", "replace"))[:MAX_TEXT]
-
-
 def _str_value(node: Any) -> str:
     """The content of a string / no-substitution template literal."""
     raw: bytes = node.text or b""
@@ -84,27 +71,19 @@ def _str_value(node: Any) -> str:
     return s
 
 
-class _Extractor:
-    def __init__(self, path: str, text: str, lang: str) -> None:
-        self.pos = Positions(path, text)
-        self.out = CodeFile(path, lang)
+class _Extractor(TreeExtractor):
+    REF_TYPES = frozenset({"identifier", "member_expression", "subscript_expression"})
+    REF_LEAVES = frozenset({"identifier"})
+    STRING_TYPES = frozenset({"string", "template_string"})
 
-    def loc(self, node: Any) -> Any:
-        return self.pos.loc(
-            (node.start_point[0], node.start_point[1]), (node.end_point[0], node.end_point[1])
-        )
-
-    def refs(self, node: Any) -> tuple[str, ...]:
-        found: list[str] = []
-        stack = [node]
-        while stack and len(found) < 20:
-            n = stack.pop()
-            if n.type in ("identifier", "member_expression", "subscript_expression"):
-                found.append(_text(n))
-                if n.type == "identifier":
-                    continue
-            stack.extend(reversed(n.named_children))
-        return tuple(found)
+    def string_parts(self, node: Any) -> list[str]:
+        if node.type == "string":
+            return [_str_value(node)]
+        return [
+            (c.text or b"").decode("utf-8", "replace")
+            for c in node.named_children
+            if c.type == "string_fragment"
+        ]
 
     def value(self, node: Any, depth: int = 0) -> Value:
         t = node.type
@@ -119,11 +98,7 @@ class _Extractor:
             subs = [c for c in node.named_children if c.type == "template_substitution"]
             if not subs:
                 return Value("str", _str_value(node), loc)
-            frags = tuple(
-                (c.text or b"").decode("utf-8", "replace")
-                for c in node.named_children
-                if c.type == "string_fragment"
-            )
+            frags = tuple(self.string_parts(node))
             return Value("template", _text(node), loc, refs=self.refs(node), parts=frags)
         if t == "number":
             return Value("num", _text(node), loc)
@@ -133,7 +108,7 @@ class _Extractor:
             return Value("null", t, loc)
         if t in ("identifier", "member_expression", "subscript_expression", "this"):
             return Value("name", _text(node), loc, refs=(_text(node),))
-        if t == "object" and depth < 6:
+        if t == "object" and depth < MAX_DEPTH:
             items: list[tuple[str, Value]] = []
             for c in node.named_children:
                 if c.type == "pair":
@@ -146,7 +121,7 @@ class _Extractor:
                 elif c.type == "shorthand_property_identifier":
                     items.append((_text(c), Value("name", _text(c), self.loc(c), refs=(_text(c),))))
             return Value("obj", _text(node), loc, items=tuple(items))
-        if t == "array" and depth < 6:
+        if t == "array" and depth < MAX_DEPTH:
             return Value(
                 "list",
                 _text(node),
@@ -159,40 +134,14 @@ class _Extractor:
             if params is None and node.child_by_field_name("parameter") is None:
                 n = 0
             return Value("func", "", loc, params=n)
-        if t in ("call_expression", "new_expression") and depth < 6:
+        if t in ("call_expression", "new_expression") and depth < MAX_DEPTH:
             fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-            argn = node.child_by_field_name("arguments")
-            args = tuple(self.value(a, depth + 1) for a in argn.named_children) if argn else ()
-            return Value(
-                "call",
-                _text(node),
-                loc,
-                callee=_text(fn) if fn is not None else "",
-                refs=self.refs(node),
-                args=args,
-            )
+            return self.call_value(node, fn, depth)
         if t == "binary_expression":
-            op = node.child_by_field_name("operator")
-            if op is not None and op.type == "+":
-                parts: list[str] = []
-                stack = [node]
-                while stack:
-                    n = stack.pop()
-                    if n.type == "binary_expression":
-                        stack.extend(reversed(n.named_children))
-                    elif n.type == "string":
-                        parts.append(_str_value(n))
-                    elif n.type == "template_string":
-                        parts.extend(
-                            (c.text or b"").decode("utf-8", "replace")
-                            for c in n.named_children
-                            if c.type == "string_fragment"
-                        )
-                if parts:
-                    return Value(
-                        "concat", _text(node), loc, refs=self.refs(node), parts=tuple(parts)
-                    )
-        return Value("other", _text(node), loc, refs=self.refs(node))
+            concat = self.concat_value(node)
+            if concat is not None:
+                return concat
+        return self.other_value(node)
 
     def call(self, node: Any, decorator: bool, context: str) -> None:
         fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
@@ -286,10 +235,5 @@ class _Extractor:
 
 def extract(path: str, text: str, lang: str) -> CodeFile:
     dialect = dialect_of(path)
-    data = text.encode("utf-8", "surrogatepass")
-    tree = _parser(dialect).parse(data)
-    token = _SRC.set(data)
-    try:
-        return _Extractor(path, text, lang).run(tree.root_node, dialect)
-    finally:
-        _SRC.reset(token)
+    extractor = _Extractor(path, text, lang)
+    return extract_with(_parser(dialect), text, lambda root: extractor.run(root, dialect))

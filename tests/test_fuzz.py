@@ -81,6 +81,52 @@ def yaml_texts(draw: Any) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["", "\n"]))
 
 
+#: scalars of every kind ruamel's round-trip loader types differently (ScalarInt for "0" and
+#: "007", HexInt, ScalarFloat, TimeStamp, LiteralScalarString, ...)
+_TYPED = st.sampled_from(
+    [
+        *("0", "007", "12", "-3", "+4", "0x1F", "0o17", "1_000", "1.5", "-0.0", ".inf", ".nan"),
+        *("1e3", "true", "False", "yes", "~", "null", "2024-01-02", "2024-01-02T03:04:05Z"),
+        *("'q'", '"d"', "plain text", "http://x:8080/y", "|\n  block\n", ">\n  folded\n  more\n"),
+        "|-\n  s\n",
+    ]
+)
+_FLOW_TYPED = st.sampled_from(["0", "12", "0x1F", "1.5", "true", "~", "'q'", "plain", "2024-01-02"])
+_NESTED_KEY = st.sampled_from(["a", "b", "1", "true", "null", "'q'", "3.5", "[1, 2]", "{x: 1}"])
+
+
+def _block(tree: Any, ind: int) -> str:
+    """Block-style YAML for a tree of ("map", pairs) / ("seq", items) / ("flow", items) / str."""
+    if isinstance(tree, str):
+        return tree
+    kind, items = tree
+    if kind == "flow":
+        return "[" + ", ".join(items) + "]"
+    if not items:
+        return "{}" if kind == "map" else "[]"
+    pad, out = " " * ind, []
+    for item in items:
+        lead, value = (f"{item[0]}:", item[1]) if kind == "map" else ("-", item)
+        if isinstance(value, str):  # a block scalar's lines are indented under its key
+            out.append(f"{pad}{lead} " + value.replace("\n  ", "\n" + pad + "  ").rstrip("\n"))
+            continue
+        inner = _block(value, ind + 2)
+        nl = "\n" if value[0] != "flow" and value[1] else " "
+        out.append(f"{pad}{lead}{nl}{inner}")
+    return "\n".join(out)
+
+
+_trees = st.recursive(
+    _TYPED,
+    lambda children: st.one_of(
+        st.tuples(st.just("map"), st.lists(st.tuples(_NESTED_KEY, children), max_size=4)),
+        st.tuples(st.just("seq"), st.lists(children, max_size=4)),
+        st.tuples(st.just("flow"), st.lists(_FLOW_TYPED, max_size=3)),
+    ),
+    max_leaves=12,
+)
+
+
 def _src(text: str, path: str = "f.yaml", kind: Any = None) -> SourceFile:
     from linter.model import ArtifactKind
 
@@ -151,6 +197,18 @@ def test_fast_path_equals_ruamel(text: str) -> None:
     except (fastyaml.Unsupported, RecursionError):
         return
     assert [_shape(d) for d in fast] == [_shape(d) for d in _pure(text)]
+
+
+@FAST
+@given(st.lists(_trees, min_size=1, max_size=2))
+def test_fast_path_equals_ruamel_on_nested_documents(docs: list[Any]) -> None:
+    """Nested block and flow documents with typed scalars (most take the fast path)."""
+    text = "\n---\n".join(_block(d, 0) for d in docs) + "\n"
+    try:
+        fast = fastyaml.load_all(text)
+    except (fastyaml.Unsupported, RecursionError):
+        return
+    assert [_shape(d) for d in fast] == [_shape(d) for d in _pure(text)], text
 
 
 @FAST

@@ -116,17 +116,22 @@ def _run_policy(
 
 
 def _prefetch(policies: Sequence[Policy]) -> list[parallel.Prefetch]:
-    """The repo-wide views worth computing in a worker process for these policies: the code
-    index (when a repo-scope policy reads code) and bandit's run (when a bandit rule is on)."""
+    """The repo-wide views worth computing in worker processes for these policies: the code
+    index (when a repo-scope policy reads code; each file's facts are extracted by the worker
+    that checks the file) and bandit's run (when a bandit rule is on; by one worker)."""
     from linter.code import bandit_run
     from linter.code import index as code_index
 
     repo = [p for p in policies if p.meta.scope == "repo"]
     out: list[parallel.Prefetch] = []
     if any(p.meta.kinds & code_index.CODE_KINDS for p in repo):
-        out.append((code_index.KEY, code_index.build))
+        out.append(
+            parallel.Prefetch(
+                code_index.KEY, code_index.build, code_index.part, code_index.assemble
+            )
+        )
     if any(p.meta.id in bandit_run.RULE_BY_ID for p in repo):
-        out.append((bandit_run.KEY, bandit_run.run))
+        out.append(parallel.Prefetch(bandit_run.KEY, bandit_run.run))
     return out
 
 

@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from linter.cache import FileEntry, ScanCache
@@ -45,8 +46,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-#: a repo-wide view a worker process can compute while this one goes on: (memo key, builder)
-Prefetch = tuple[tuple[str, ...], Callable[["RepoIndex"], Any]]
+@dataclass(frozen=True)
+class Prefetch:
+    """A repo-wide view the workers compute while this process goes on (its memo key): whole,
+    by the first free worker (``build``), or from per-file parts computed by the workers along
+    with each file's checks (``part``: a 1-tuple for a file it covers, else None), put
+    together here by ``assemble`` (which handles the files no worker had)."""
+
+    key: tuple[str, ...]
+    build: Callable[[RepoIndex], Any]
+    part: Callable[[RepoIndex, FoundFile], tuple[Any] | None] | None = None
+    assemble: Callable[[RepoIndex, Mapping[str, Any]], Any] | None = None
 
 
 @dataclass
@@ -143,19 +153,29 @@ def _prefetch(i: int) -> tuple[Any, list[Notification]]:
     assert job is not None
     notes = job.index.notifications
     before = len(notes)
-    value = job.prefetch[i][1](job.index)
+    value = job.prefetch[i].build(job.index)
     return value, notes[before:]
 
 
-def _work(span: tuple[int, int]) -> list[tuple[int, FileEntry]]:
-    """The entries of the targets ``span`` holds, each with its position in the targets."""
+def _work(span: tuple[int, int]) -> list[tuple[int, FileEntry, dict[int, Any]]]:
+    """The entries of the targets ``span`` holds, each with its position in the targets and
+    its parts of the prefetched views built from parts (view number -> (part, its notes))."""
     job = _JOB
     assert job is not None
+    notes = job.index.notifications
+    parted = [(n, v.part) for n, v in enumerate(job.prefetch) if v.part is not None]
     out = []
     for i in range(span[0], span[1]):
-        entry = scan_file(job.index, job.targets[i], job.policies, job.contexts)
+        target = job.targets[i]
+        entry = scan_file(job.index, target, job.policies, job.contexts)
+        got: dict[int, Any] = {}
+        for n, part in parted:
+            before = len(notes)
+            share = part(job.index, target)
+            if share is not None:
+                got[n] = (share[0], notes[before:])
         if entry is not None:
-            out.append((i, entry))
+            out.append((i, entry, got))
     return out
 
 
@@ -189,6 +209,7 @@ class FilePhase:
         self.used_workers = False
         #: whether worker processes compute some repo-wide views
         self.prefetching = False
+        self._results: list[list[tuple[int, FileEntry, dict[int, Any]]]] | None = None
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -233,8 +254,12 @@ class FilePhase:
             # never more workers than chunks (a 64-core runner on a 500-file repo forks 4)
             self._pool = ctx.Pool(min(jobs, len(spans)))
             # queued first: the first free workers take them
-            for i, (key, _) in enumerate(prefetch):
-                index.computed_elsewhere(key, self._pool.apply_async(_prefetch, (i,)).get)
+            for i, view in enumerate(prefetch):
+                if view.part is None:
+                    task = self._pool.apply_async(_prefetch, (i,))
+                    index.computed_elsewhere(view.key, task.get)
+                else:
+                    index.computed_elsewhere(view.key, partial(self._assembled, index, i, view))
             self.prefetching = bool(prefetch)
             self._async = self._pool.map_async(_work, spans, chunksize=1)
         finally:
@@ -245,10 +270,31 @@ class FilePhase:
         if self.store is not None:
             self.store.put(entry)
 
+    def _chunks(self) -> list[list[tuple[int, FileEntry, dict[int, Any]]]]:
+        """The workers' results (waiting for them the first time)."""
+        if self._results is None:
+            self._results = self._async.get()
+        return self._results
+
+    def _assembled(
+        self, index: RepoIndex, i: int, view: Prefetch
+    ) -> tuple[Any, list[Notification]]:
+        """The ``i``-th prefetched view from the parts the workers computed, and their notes."""
+        assert view.assemble is not None
+        parts: dict[str, Any] = {}
+        notes: list[Notification] = []
+        for chunk in self._chunks():
+            for t, _, got in chunk:
+                if i in got:
+                    value, noted = got[i]
+                    parts[self._todo[t].path] = value
+                    notes.extend(noted)
+        return view.assemble(index, parts), notes
+
     def wait(self) -> list[FileEntry]:
         if self._async is not None:
             try:
-                chunks = self._async.get()
+                chunks = self._chunks()
             finally:
                 self._pool.close()
                 self._pool.join()
@@ -260,7 +306,7 @@ class FilePhase:
             for n in here[0].notifications if here is not None else ():
                 noted.setdefault(n.path, []).append(n)
             for chunk in chunks:
-                for i, entry in chunk:
+                for i, entry, _ in chunk:
                     if here is not None and here[1]:
                         target = self._todo[i]
                         extra = scan_file(here[0], target, here[1], here[2])

@@ -235,3 +235,45 @@ def test_named_files_parse_only_the_services_they_touch(tmp_path: Path) -> None:
     result = run_scan(["svc-a/app.py", "k8s.yaml"], cwd=tmp_path, select=["code"])
     assert result.index is not None
     assert sorted(code_index(result.index).files) == ["svc-a/app.py", "svc-c/app.py"]
+
+
+def test_an_index_assembled_from_parts_equals_the_one_built_here(tmp_path: Path) -> None:
+    # --jobs: workers extract each file's facts (code_index.part); the index is assembled from
+    # them, and a file no worker had (a cache hit) is parsed by assemble itself
+    from linter.code import index as ci
+
+    _write(
+        tmp_path,
+        {
+            "api/package.json": '{"main": "server.js"}\n',
+            "api/server.js": "const app = require('express')();\napp.listen(8080);\n",
+            "api/lib/util.js": "module.exports = 1;\n",
+            "worker/requirements.txt": "flask\n",
+            "worker/app.py": "import signal\nfrom flask import Flask\napp = Flask(__name__)\n",
+            "worker/broken.py": "import os\ndef (:\n",
+            "worker/Dockerfile": 'FROM python:3.12\nCMD ["python", "app.py"]\n',
+            "go/main.go": 'package main\nimport "net/http"\nfunc main() { http.Serve() }\n',
+            "tests/test_x.py": "import os\n",
+        },
+    )
+    here = _index(tmp_path)
+    built = ci.build(here)
+    workers = _index(tmp_path)
+    parts = {
+        f.path: share[0] for f in workers.all_found() if (share := ci.part(workers, f)) is not None
+    }
+    # every code file but the test; no facts: util.js (prefilter), broken.py (does not parse)
+    assert sorted(parts) == [
+        "api/lib/util.js",
+        "api/server.js",
+        "go/main.go",
+        "worker/app.py",
+        "worker/broken.py",
+    ]
+    assert sorted(parts) == sorted([*built.files, "api/lib/util.js", "worker/broken.py"])
+    for known in (parts, {k: v for k, v in parts.items() if k != "worker/app.py"}):
+        elsewhere = _index(tmp_path)
+        assert ci.assemble(elsewhere, known) == built
+    assert [n.path for n in workers.notifications] == ["worker/broken.py"]  # noted once
+    # the parts are what is used: a file given as having no facts has none in the index
+    assert "worker/app.py" not in ci.assemble(_index(tmp_path), {"worker/app.py": None}).files

@@ -12,7 +12,7 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from linter.code.model import Call, CodeFile, Route
 from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 
 if TYPE_CHECKING:
+    from linter.discover import FoundFile
     from linter.envreads import EnvRead
     from linter.index import RepoIndex
     from linter.parsers.dockerfile import DockerfileArtifact, Instruction
@@ -536,7 +537,36 @@ def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> s
     return wanted
 
 
-def _build(index: RepoIndex) -> CodeIndex:
+def _indexed(index: RepoIndex, f: FoundFile) -> bool:
+    """Is ``f`` a code file the index covers?"""
+    return (
+        index.kind_of(f) in CODE_KINDS
+        and not _SKIP.search(f.path)
+        and not is_test_path(f.path)
+        and not f.path.endswith(".pyi")
+    )
+
+
+def _facts_of(index: RepoIndex, f: FoundFile) -> CodeFile | None:
+    """A code file's facts; None when it cannot be read, fails the prefilter or the parse."""
+    src = index.source(f)
+    if src is None or not passes_prefilter(src.text):
+        return None
+    return _parse_file(index, src)
+
+
+def part(index: RepoIndex, f: FoundFile) -> tuple[CodeFile | None] | None:
+    """One file's share of the index, computed where the file is (a worker process): its facts
+    (in a 1-tuple) when the index covers it, else None. :func:`assemble` takes them."""
+    return (_facts_of(index, f),) if _indexed(index, f) else None
+
+
+def assemble(index: RepoIndex, parts: Mapping[str, CodeFile | None]) -> CodeIndex:
+    """The index from the facts computed elsewhere (the files without are parsed here)."""
+    return _build(index, parts)
+
+
+def _build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None) -> CodeIndex:
     found = index.all_found()
     roots: set[str] = set()
     for f in index.named(
@@ -564,19 +594,13 @@ def _build(index: RepoIndex) -> CodeIndex:
     for f in found:
         if under is not None and not f.path.startswith(under):
             continue
-        kind = index.kind_of(f)
-        if kind not in CODE_KINDS or _SKIP.search(f.path) or is_test_path(f.path):
-            continue
-        if f.path.endswith(".pyi"):
+        if not _indexed(index, f):
             continue
         svc = owner(f.path)
         svc.all_paths.append(f.path)
         if wanted is not None and svc.directory not in wanted:
             continue
-        src = index.source(f)
-        if src is None or not passes_prefilter(src.text):
-            continue
-        cf = _parse_file(index, src)
+        cf = known[f.path] if known is not None and f.path in known else _facts_of(index, f)
         if cf is not None:
             svc.files[f.path] = cf
             cindex.files[f.path] = cf

@@ -10,8 +10,10 @@ artifacts run here when the workers are done, on the artifacts the repo-scope po
 anyway: in a worker, each file would be read and parsed twice, and the checks that use a
 repo-wide join (the image join, the code index) would build it again in every worker
 (``tests/test_parallel.py`` checks that no text check uses one). Their findings are added to the
-workers' entries. Output is identical whatever the number of jobs: the engine
-sorts and deduplicates everything afterwards.
+workers' entries. The workers also compute the repo-wide views the engine hands them
+(:class:`Prefetch`: the code index from each file's facts, bandit's run), which
+:meth:`RepoIndex.memo` here takes when a policy first asks. Output is identical whatever the
+number of jobs: the engine sorts and deduplicates everything afterwards.
 """
 
 from __future__ import annotations

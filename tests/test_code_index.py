@@ -277,3 +277,26 @@ def test_an_index_assembled_from_parts_equals_the_one_built_here(tmp_path: Path)
     assert [n.path for n in workers.notifications] == ["worker/broken.py"]  # noted once
     # the parts are what is used: a file given as having no facts has none in the index
     assert "worker/app.py" not in ci.assemble(_index(tmp_path), {"worker/app.py": None}).files
+
+
+def test_bandit_runs_without_loading_its_report_formatters(tmp_path: Path) -> None:
+    # a fresh interpreter: bandit's extension manager is made once per process, on import
+    import subprocess
+    import sys
+
+    (tmp_path / "tool.py").write_text("import os\n\nos.system(input())\n")
+    script = (
+        "import sys\n"
+        "from linter.code.bandit_run import bandit_issues\n"
+        "from tests.test_code_index import _index\n"
+        f"issues = bandit_issues(_index(__import__('pathlib').Path({str(tmp_path)!r})))\n"
+        "from bandit.core import extension_loader\n"
+        "print([i.test_id for i in issues], len(extension_loader.MANAGER.formatters),\n"
+        "      len(extension_loader.MANAGER.plugins) > 30,\n"
+        "      sorted(m for m in sys.modules if m.startswith('bandit.formatters')))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "['B605'] 0 True []"

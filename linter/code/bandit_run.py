@@ -98,6 +98,33 @@ def _silenced() -> Any:
         logger.propagate = old_prop
 
 
+@contextlib.contextmanager
+def _without_formatters() -> Any:
+    """While bandit's extension manager is first made (on import), its report formatters are not
+    loaded: prodready reads bandit's issues, never its reports, and the formatters (its SARIF one
+    imports sarif_om and a package it may lack) are a third of bandit's import time. Tests and
+    blacklists load as usual."""
+    import sys
+
+    if "bandit.core.extension_loader" in sys.modules:
+        yield
+        return
+    from stevedore import extension
+
+    real = extension.ExtensionManager.__init__
+
+    def init(self: Any, namespace: str, *args: Any, **kwargs: Any) -> None:
+        if namespace == "bandit.formatters":
+            namespace = "prodready.no-bandit-formatters"  # a namespace without entry points
+        real(self, namespace, *args, **kwargs)
+
+    extension.ExtensionManager.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        extension.ExtensionManager.__init__ = real  # type: ignore[method-assign]
+
+
 def _run(index: RepoIndex) -> list[BanditIssue]:
     chosen = {}
     for src in index.sources_of({ArtifactKind.PYTHON}, targets_only=True):
@@ -108,7 +135,7 @@ def _run(index: RepoIndex) -> list[BanditIssue]:
     if not chosen:
         return []
     try:
-        with _silenced():
+        with _silenced(), _without_formatters():
             from bandit.core import config as b_config
             from bandit.core import manager as b_manager
 

@@ -59,12 +59,20 @@ def fuzz_env(data: bytes) -> None:
         env.value_loc(e)
 
 
-def fuzz_suppress(data: bytes) -> None:
-    from linter.model import ArtifactKind
-    from linter.source import SourceFile
-    from linter.suppress import parse_directives
+#: the fuzzer cannot find ``prodready:`` by itself (a substring test is not a comparison it
+#: traces): the input also follows the start of each kind of directive
+_DIRECTIVE_STARTS = ("", "# prodready: ignore[", "// prodready:", "<!-- prodready: ignore[a-b]")
 
-    parse_directives(SourceFile("a.py", "/a.py", ArtifactKind.PYTHON, _text(data)))
+
+def fuzz_suppress(data: bytes) -> None:
+    from linter.model import ArtifactKind, Location
+    from linter.source import SourceFile
+    from linter.suppress import parse_annotation, parse_directives
+
+    text = _text(data)
+    for start in _DIRECTIVE_STARTS:
+        parse_directives(SourceFile("a.py", "/a.py", ArtifactKind.PYTHON, start + text))
+    parse_annotation(text, Location("a.yaml", 1, 1, 1, 2), 1, 2)
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {

@@ -125,7 +125,8 @@ def _without_formatters() -> Any:
         extension.ExtensionManager.__init__ = real  # type: ignore[method-assign]
 
 
-def _run(index: RepoIndex) -> list[BanditIssue]:
+def run(index: RepoIndex) -> list[BanditIssue]:
+    """Bandit's issues for the target Python files that hold a literal its tests need."""
     chosen = {}
     for src in index.sources_of({ArtifactKind.PYTHON}, targets_only=True):
         if _SKIP.search(src.path) or is_test_path(src.path) or src.path.endswith(".pyi"):
@@ -176,9 +177,8 @@ def _run(index: RepoIndex) -> list[BanditIssue]:
 
 #: bandit's memo key (a worker process may run it: linter/parallel.py)
 KEY = ("bandit",)
-run = _run
 
 
 def bandit_issues(index: RepoIndex) -> list[BanditIssue]:
     """Bandit's issues for this scan's target Python files (run once, memoised)."""
-    return index.memo(KEY, lambda: _run(index))
+    return index.memo(KEY, lambda: run(index))

@@ -563,10 +563,11 @@ def part(index: RepoIndex, f: FoundFile) -> tuple[CodeFile | None] | None:
 
 def assemble(index: RepoIndex, parts: Mapping[str, CodeFile | None]) -> CodeIndex:
     """The index from the facts computed elsewhere (the files without are parsed here)."""
-    return _build(index, parts)
+    return build(index, parts)
 
 
-def _build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None) -> CodeIndex:
+def build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None) -> CodeIndex:
+    """The code index, built here (``known``: files' facts computed elsewhere)."""
     found = index.all_found()
     roots: set[str] = set()
     for f in index.named(
@@ -634,12 +635,11 @@ def _build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None)
 
 #: the code index's memo key (a worker process may build it: linter/parallel.py)
 KEY = ("code-index",)
-build = _build
 
 
 def code_index(index: RepoIndex) -> CodeIndex:
     """The scan's code index (built once, memoised in the RepoIndex)."""
-    return index.memo(KEY, lambda: _build(index))
+    return index.memo(KEY, lambda: build(index))
 
 
 def target_files(index: RepoIndex) -> Iterator[CodeFile]:

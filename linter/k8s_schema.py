@@ -2,6 +2,8 @@
 
 Only what a scan needs is loaded: the ``_definitions.json`` of the target version (once) and
 the schema of each (kind, apiVersion) met; compiled validators are cached for the process.
+Objects are checked with ``schema_subset`` first; jsonschema (and its ~80 ms import) is used
+only to explain the objects that check rejects or cannot decide.
 Custom resources and unknown kinds have no schema and are skipped (``None``).
 """
 
@@ -14,9 +16,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from linter.schema_subset import Check, Compiler, Resource, Unsupported
 
 if TYPE_CHECKING:  # jsonschema/referencing cost ~80 ms to import: only when a manifest is validated
     from referencing import Registry
@@ -81,18 +85,69 @@ def schema_file(kind: str, api_version: str) -> str:
 
 
 @lru_cache(maxsize=4)
+def _definitions(schema_dir: str) -> dict[str, Any]:
+    path = _schema_root().joinpath(schema_dir).joinpath("_definitions.json")
+    defs: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return defs
+
+
+@lru_cache(maxsize=4)
 def _registry(schema_dir: str) -> Registry[Any]:
     from referencing import Registry, Resource
 
-    path = _schema_root().joinpath(schema_dir).joinpath("_definitions.json")
-    defs = json.loads(path.read_text(encoding="utf-8"))
+    defs = _definitions(schema_dir)
     registry: Registry[Any] = Registry().with_resource(defs["$id"], Resource.from_contents(defs))
     return registry
 
 
+class KindSchema:
+    """The schema of one (kind, apiVersion): a fast exact yes/no check (``schema_subset``),
+    and jsonschema, imported and compiled only to explain an object the check rejects."""
+
+    def __init__(self, schema_dir: str, schema: dict[str, Any]) -> None:
+        self.schema_dir = schema_dir
+        self.schema = schema
+
+    @cached_property
+    def _check(self) -> Check | None:
+        try:
+            defs = Resource(_definitions(self.schema_dir))
+            kind = Resource(self.schema)
+            return Compiler(defs, kind).compile(kind)
+        except Unsupported:
+            return None
+
+    def is_valid_fast(self, data: Any) -> bool | None:
+        """True or False as jsonschema would answer; None when the subset cannot decide."""
+        check = self._check
+        if check is None:
+            return None
+        try:
+            return check(data)
+        except (Unsupported, RecursionError):
+            return None
+
+    @cached_property
+    def validator(self) -> Any:
+        import jsonschema
+        from referencing import Resource as RefResource
+
+        registry = _registry(self.schema_dir)
+        if "$id" in self.schema:
+            registry = registry.with_resource(
+                self.schema["$id"], RefResource.from_contents(self.schema)
+            )
+        return jsonschema.Draft202012Validator(self.schema, registry=registry)
+
+    def problems(self, data: Any, limit: int = 20) -> Iterator[SchemaProblem]:
+        if self.is_valid_fast(data) is True:
+            return iter(())
+        return problems(self.validator, data, limit)
+
+
 @lru_cache(maxsize=512)
-def validator_for(schema_dir: str, kind: str, api_version: str) -> Any:
-    """A compiled validator for (kind, apiVersion), or None when there is no schema for it."""
+def validator_for(schema_dir: str, kind: str, api_version: str) -> KindSchema | None:
+    """The schema of (kind, apiVersion), or None when there is none for it."""
     if not kind or not _is_core_group(api_version) or not re.fullmatch(r"[\w.\-/]+", api_version):
         return None
     if not re.fullmatch(r"\w+", kind):
@@ -102,14 +157,7 @@ def validator_for(schema_dir: str, kind: str, api_version: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         return None
-    import jsonschema
-    from referencing import Resource
-
-    schema = json.loads(text)
-    registry = _registry(schema_dir)
-    if "$id" in schema:
-        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    return KindSchema(schema_dir, json.loads(text))
 
 
 def _plain_key(key: Any) -> str:

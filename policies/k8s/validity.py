@@ -8,7 +8,6 @@ from typing import Any
 from linter.k8s_schema import (
     DEFAULT_VERSION,
     parse_version,
-    problems,
     removed_api,
     schema_dir_for,
     to_plain,
@@ -117,10 +116,10 @@ def schema_invalid(ctx: CheckContext, manifest: K8sManifest) -> Iterator[Finding
     for obj in manifest.objects:
         if removed_api(obj.api_version, obj.kind, target) is not None:
             continue
-        validator = validator_for(schema_dir, obj.kind, obj.api_version)
-        if validator is None:
+        schema = validator_for(schema_dir, obj.kind, obj.api_version)
+        if schema is None:
             continue
-        for prob in problems(validator, to_plain(obj.data)):
+        for prob in schema.problems(to_plain(obj.data)):
             if partial and prob.kind == "required":
                 continue
             loc = _locate(obj, prob.path, prob.key, prob.at_key)

@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from linter import cache, parallel, render, suppress
+from linter import cache, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
 from linter.index import RepoIndex
@@ -132,6 +132,8 @@ def _prefetch(policies: Sequence[Policy]) -> list[parallel.Prefetch]:
         )
     if any(p.meta.id in bandit_run.RULE_BY_ID for p in repo):
         out.append(parallel.Prefetch(bandit_run.KEY, bandit_run.run))
+    for view in fileviews.views_for({p.meta.id for p in repo}):
+        out.append(parallel.Prefetch(view.key, view.build, view.part, view.assemble))
     return out
 
 
@@ -311,11 +313,17 @@ def scan(opts: ScanOptions) -> ScanResult:
     lap("file policies")
     # repo-scope policies see the whole index; they report only on targets
     repo_pols = [p for p in policies if p.meta.scope == "repo"]
-    if phase.prefetching:  # a worker builds the code index: its users last (output is sorted)
+    waiting: set[str] = set()  # the policies that wait for what the workers compute
+    if phase.prefetching:  # the code index and the file views: their users last (output is sorted)
         from linter.code.index import CODE_KINDS
 
-        repo_pols.sort(key=lambda p: bool(p.meta.kinds & CODE_KINDS))
+        ids = {p.meta.id for p in repo_pols}
+        waiting = {p.meta.id for p in repo_pols if p.meta.kinds & CODE_KINDS}
+        waiting.update(*(v.used_by & ids for v in fileviews.views_for(ids)))
+        repo_pols.sort(key=lambda p: p.meta.id in waiting)
     for pol in repo_pols:
+        if pol.meta.id in waiting:
+            phase.run_here()  # while the workers finish (before waiting for them)
         found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
         found = render.map_back(index, found)
         findings.extend(f for f in found if index.is_target(f.location.path))

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from linter.fileviews import file_view
 from linter.model import ArtifactKind, Location
 from linter.source import SourceFile
 
@@ -225,13 +226,15 @@ def env_reads(src: SourceFile) -> tuple[EnvRead, ...]:
     return fn(src.text) if fn is not None else ()
 
 
+#: every file's reads (computed by the worker that checks the file when there are workers)
+ENV_READS = file_view(
+    "env-reads",
+    READ_KINDS,
+    env_reads,
+    used_by=("env-missing-from-template", "env-template-incomplete"),
+)
+
+
 def cached_env_reads(index: RepoIndex, src: SourceFile) -> tuple[EnvRead, ...]:
     """:func:`env_reads`, computed once per file and scan (shared by every policy)."""
-    return index.memo(("envreads", src.path), lambda: env_reads(src))
-
-
-def iter_repo_reads(index: RepoIndex) -> Iterator[tuple[SourceFile, EnvRead]]:
-    """(file, read) for every read in the repo's code and compose files."""
-    for src in index.sources_of(READ_KINDS):
-        for read in cached_env_reads(index, src):
-            yield src, read
+    return ENV_READS.of(index, src)

@@ -448,6 +448,10 @@ class RepoIndex:
         """Has :meth:`memo` computed ``key`` already?"""
         return key in self._memo
 
+    def is_prefetched(self, key: Any) -> bool:
+        """Is the view ``key`` computed elsewhere (or already taken from there)?"""
+        return key in self._pending or key in self._memo
+
     def computed_elsewhere(
         self, key: Any, result: Callable[[], tuple[Any, list[Notification]]]
     ) -> None:

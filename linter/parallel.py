@@ -1,19 +1,20 @@
 """The file-scope phase of a scan: per file, in this process or in worker processes, with the cache.
 
 Each target file gives one :class:`~linter.cache.FileEntry` (its file-scope findings, the
-notifications its read and parse gave, its inline directives, the lines they point at). Entries
-come from the cache when the file is unchanged; the others are computed here, or — for big scans
-with ``jobs > 1`` — partly by forked worker processes in contiguous chunks while this process goes
-on with the repo-scope policies. The workers run the checks that read a file's text only
+notifications its read and parse gave, its inline directives, the lines they point at). Entries come
+from the cache when the file is unchanged; the others are computed here, or — for big scans with
+``jobs > 1`` — partly by forked worker processes in contiguous chunks while this process goes on
+with the repo-scope policies. The workers run the checks that read a file's text only
 (``PolicyMeta.raw_source``: the secret scan, most of the phase's time). The checks of parsed
-artifacts run here when the workers are done, on the artifacts the repo-scope policies parsed
-anyway: in a worker, each file would be read and parsed twice, and the checks that use a
-repo-wide join (the image join, the code index) would build it again in every worker
-(``tests/test_parallel.py`` checks that no text check uses one). Their findings are added to the
-workers' entries. The workers also compute the repo-wide views the engine hands them
-(:class:`Prefetch`: the code index from each file's facts, bandit's run), which
-:meth:`RepoIndex.memo` here takes when a policy first asks. Output is identical whatever the
-number of jobs: the engine sorts and deduplicates everything afterwards.
+artifacts run here (:meth:`FilePhase.run_here`, before the repo-scope policies that wait for the
+workers), on the artifacts the repo-scope policies parsed anyway: in a worker, each file would be
+read and parsed twice, and the checks that use a repo-wide join (the image join, the code index)
+would build it again in every worker (``tests/test_parallel.py`` checks that no text check uses
+one). Their findings are added to the workers' entries. The workers also compute the repo-wide views
+the engine hands them (:class:`Prefetch`: the code index from each file's facts, bandit's run, the
+``linter.fileviews`` facts such as each file's environment-variable reads), which
+:meth:`RepoIndex.memo` here takes when a policy first asks. Output is identical whatever the number
+of jobs: the engine sorts and deduplicates everything afterwards.
 """
 
 from __future__ import annotations
@@ -212,6 +213,8 @@ class FilePhase:
         #: whether worker processes compute some repo-wide views
         self.prefetching = False
         self._results: list[list[tuple[int, FileEntry, dict[int, Any]]]] | None = None
+        #: this process's share of the file checks, by position in ``_todo`` (see run_here)
+        self._extra: dict[int, FileEntry] | None = None
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -293,8 +296,23 @@ class FilePhase:
                     notes.extend(noted)
         return view.assemble(index, parts), notes
 
+    def run_here(self) -> None:
+        """With workers: run this process's share of the file checks (those of parsed
+        artifacts) now, while the workers run theirs; :meth:`wait` merges. The engine calls
+        this before the repo-scope policies that wait for the workers."""
+        here = self._here
+        if self._async is None or here is None or self._extra is not None:
+            return
+        self._extra = {}
+        if here[1]:
+            for i, target in enumerate(self._todo):
+                extra = scan_file(here[0], target, here[1], here[2])
+                if extra is not None:
+                    self._extra[i] = extra
+
     def wait(self) -> list[FileEntry]:
         if self._async is not None:
+            self.run_here()
             try:
                 chunks = self._chunks()
             finally:
@@ -307,14 +325,13 @@ class FilePhase:
             noted: dict[str | None, list[Any]] = {}
             for n in here[0].notifications if here is not None else ():
                 noted.setdefault(n.path, []).append(n)
+            extras = self._extra or {}
             for chunk in chunks:
                 for i, entry, _ in chunk:
-                    if here is not None and here[1]:
-                        target = self._todo[i]
-                        extra = scan_file(here[0], target, here[1], here[2])
-                        if extra is not None:
-                            extra.notes = [*noted.get(target.path, ()), *extra.notes]
-                            entry = _merged(entry, extra)
+                    extra = extras.get(i)
+                    if extra is not None:
+                        extra.notes = [*noted.get(extra.path, ()), *extra.notes]
+                        entry = _merged(entry, extra)
                     self._computed(entry)
         return self.entries
 

@@ -37,6 +37,13 @@ def _tree(root: Path, services: int = 12) -> None:
                 "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
                 '@app.get("/")\ndef root():\n    return "ok"\n\n\napp.run(port=8080)\n'
             )
+        if i % 4 == 1:  # a Node server reading a variable its template lacks: the env views
+            (d / "package.json").write_text('{"dependencies": {"express": "^4.19.2"}}\n')
+            (d / "server.js").write_text(f"const token = process.env.SVC{i}_TOKEN;\n")
+            (d / "lib").mkdir()
+            (d / "lib" / "util.js").write_text("module.exports = (a) => a + 1;\n")
+            if i == 5:  # metrics in a module: no code-missing-metrics for this one
+                (d / "lib" / "metrics.js").write_text("const client = require('prom-client');\n")
     (root / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
 
 
@@ -76,6 +83,45 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert '"ruleId": "k8s-image-tag-mutable"' in one[0]
     assert '"ruleId": "py-shell-injection"' in one[0]
     assert '"ruleId": "code-missing-sigterm-handler"' in one[0]
+    # the file views (env reads, metrics imports) computed by the workers give the same answers
+    assert '"ruleId": "env-missing-from-template"' in one[0]
+    assert '"ruleId": "env-template-incomplete"' in one[0]
+    assert '"ruleId": "code-missing-metrics"' in one[0]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_with_workers_this_process_reads_only_the_code_the_file_views_point_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 5)
+    monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
+    monkeypatch.chdir(tmp_path)
+    found = {}
+    for jobs in (1, 3):
+        result = scan(ScanOptions(paths=["."], jobs=jobs, cache_dir=None))
+        loaded = {s.path for s in result.index.loaded_sources()}
+        found[jobs] = {
+            (f.rule_id, f.location.path)
+            for f in result.findings
+            if f.rule_id in ("env-missing-from-template", "code-missing-metrics")
+        }
+        # lib/*.js read no variable and report nothing: with workers, only they read them
+        assert ("svc01/lib/util.js" in loaded) is (jobs == 1)
+        assert ("svc05/lib/metrics.js" in loaded) is (jobs == 1)
+        assert "svc01/server.js" in loaded  # it reads SVC1_TOKEN: read here for the finding
+    assert (
+        found[1]
+        == found[3]
+        == {
+            ("env-missing-from-template", "svc01/server.js"),
+            ("env-missing-from-template", "svc05/server.js"),
+            ("env-missing-from-template", "svc09/server.js"),
+            ("code-missing-metrics", "svc01/package.json"),
+            ("code-missing-metrics", "svc09/package.json"),
+        }
+    )
 
 
 _JOINS_RUN = """

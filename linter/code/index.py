@@ -23,7 +23,6 @@ from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 
 if TYPE_CHECKING:
     from linter.discover import FoundFile
-    from linter.envreads import EnvRead
     from linter.index import RepoIndex
     from linter.parsers.dockerfile import DockerfileArtifact, Instruction
     from linter.source import SourceFile
@@ -211,18 +210,6 @@ class CodeService:
             return made_any[0].loc
         routes = self.routes()
         return routes[0].loc if routes else None
-
-    def env_reads(self, index: RepoIndex) -> list[tuple[str, EnvRead]]:
-        """(path, read) for the service's env var reads, from ``linter.envreads`` (shared)."""
-        from linter.envreads import cached_env_reads
-
-        mine = self._path_set()
-        return [
-            (src.path, read)
-            for src in index.sources_of(CODE_KINDS)
-            if src.path in mine
-            for read in cached_env_reads(index, src)
-        ]
 
     def calls(self) -> Iterator[Call]:
         for f in self.sorted_files():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from linter.fileviews import file_view
 from linter.index import RepoIndex
 from linter.model import Confidence, Finding, Severity
 from linter.policy import CheckContext, policy
+from linter.source import SourceFile
 from policies.repo.project import (
     PROJECT_KINDS,
+    SOURCE_KINDS,
     manifest_named,
     relative_paths,
     root_prefix,
@@ -44,6 +47,26 @@ _METRICS_IMPORT = re.compile(
     r"""|\bprometheus_client\b|\bopentelemetry\.metrics\b|\bopentelemetry\.sdk\.metrics\b"""
     r"""|github\.com/prometheus/client_golang|go\.opentelemetry\.io/otel/(sdk/)?metric)"""
 )
+
+
+def _metrics_import(src: SourceFile) -> bool:
+    text = src.text
+    return ("prom" in text or "opentelemetry" in text) and bool(_METRICS_IMPORT.search(text))
+
+
+METRICS_IMPORTS = file_view(
+    "metrics-imports", SOURCE_KINDS, _metrics_import, used_by=("code-missing-metrics",)
+)
+
+
+def _imports_metrics(index: RepoIndex, directory: str) -> bool:
+    """Does a source file under ``directory`` ('' = anywhere) import a metrics library?"""
+    known = METRICS_IMPORTS.prefetched(index)
+    if known is None:
+        return any(METRICS_IMPORTS.of(index, s) for s in sources_in(index, directory))
+    hits = index.memo(("metrics-import-paths",), lambda: [p for p, v in known.items() if v])
+    prefix = f"{directory}/" if directory else ""
+    return any(p.startswith(prefix) for p in hits)
 
 
 @policy(
@@ -82,10 +105,7 @@ def missing_metrics(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     for proj, framework, loc in services(index):
         if not index.is_target(loc.path) or proj.first_dep(METRICS_PACKAGES) is not None:
             continue
-        if any(
-            ("prom" in s.text or "opentelemetry" in s.text) and _METRICS_IMPORT.search(s.text)
-            for s in sources_in(index, proj.directory)
-        ):
+        if _imports_metrics(index, proj.directory):
             continue
         yield ctx.finding(
             loc,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from linter.envreads import READ_KINDS, EnvRead, cached_env_reads
+from linter.envreads import ENV_READS, READ_KINDS, EnvRead, cached_env_reads
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.parsers.envfile import EnvFile
@@ -300,7 +300,7 @@ def env_missing_from_template(ctx: CheckContext, index: RepoIndex) -> Iterator[F
     if not by_dir:
         return
     for src, read, templates in unmet_reads(
-        ctx, by_dir, index.sources_of(READ_KINDS, targets_only=True)
+        ctx, by_dir, ENV_READS.sources_with(index, targets_only=True)
     ):
         yield _missing(ctx, src, read, templates)
 
@@ -379,11 +379,14 @@ def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
         return
     # the code that can be served by a checked template: files at or below its directory
     # (filtered before reading: a pre-commit run with one template reads only its service)
+    # (with worker processes, only the files they found reads in are read here)
+    known = ENV_READS.prefetched(index)
     sources = [
         src
         for f in index.all_found()
         if _below_any(f.path, checked)
         and index.kind_of(f) in READ_KINDS
+        and (known is None or known.get(f.path))
         and (src := index.source(f)) is not None
     ]
     missing: dict[str, dict[str, list[Location]]] = {}

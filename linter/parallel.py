@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter.cache import FileEntry, ScanCache
 from linter.model import Finding, Notification
@@ -39,6 +39,7 @@ MIN_PARALLEL_FILES = 400
 CHUNK = 128
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -69,6 +70,10 @@ class _Job:
     contexts: Mapping[str, CheckContext]
     targets: Sequence[FoundFile]
     prefetch: Sequence[Prefetch] = ()
+    #: chunks of ``targets``, taken in order by the workers and, once idle, this process
+    spans: Sequence[tuple[int, int]] = ()
+    #: the next span to take: a shared ``multiprocessing.Value`` (inherited through fork)
+    next_span: Any = None
 
 
 #: set in the parent just before forking; the workers inherit it (nothing is pickled but results)
@@ -160,11 +165,29 @@ def _prefetch(i: int) -> tuple[Any, list[Notification]]:
     return value, notes[before:]
 
 
-def _work(span: tuple[int, int]) -> list[tuple[int, FileEntry, dict[int, Any]]]:
-    """The entries of the targets ``span`` holds, each with its position in the targets and
-    its parts of the prefetched views built from parts (view number -> (part, its notes))."""
+def _take(job: _Job) -> tuple[int, int] | None:
+    """The next span nobody has taken, or None."""
+    with job.next_span.get_lock():
+        n = int(job.next_span.value)
+        if n >= len(job.spans):
+            return None
+        job.next_span.value = n + 1
+    return job.spans[n]
+
+
+def _work_loop(_: int) -> list[tuple[int, FileEntry, dict[int, Any]]]:
+    """A worker's task: spans, one after the other, until none is left."""
     job = _JOB
     assert job is not None
+    out = []
+    while (span := _take(job)) is not None:
+        out.extend(_work(span, job))
+    return out
+
+
+def _work(span: tuple[int, int], job: _Job) -> list[tuple[int, FileEntry, dict[int, Any]]]:
+    """The entries of the targets ``span`` holds, each with its position in the targets and
+    its parts of the prefetched views built from parts (view number -> (part, its notes))."""
     notes = job.index.notifications
     parted = [(n, v.part) for n, v in enumerate(job.prefetch) if v.part is not None]
     out = []
@@ -215,6 +238,9 @@ class FilePhase:
         self._results: list[list[tuple[int, FileEntry, dict[int, Any]]]] | None = None
         #: this process's share of the file checks, by position in ``_todo`` (see run_here)
         self._extra: dict[int, FileEntry] | None = None
+        #: with workers: the job they share, and the results of the spans this process took
+        self._job: _Job | None = None
+        self._mine: list[tuple[int, FileEntry, dict[int, Any]]] = []
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -250,25 +276,36 @@ class FilePhase:
         self.used_workers = True
         # classify by name and find chart roots now, so that every worker agrees
         _ = index.chart_roots
-        _JOB = _Job(index, policies, contexts, todo, prefetch)
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
         spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
+        _JOB = self._job = _Job(index, policies, contexts, todo, prefetch, spans, ctx.Value("i", 0))
         try:
             # never more workers than chunks (a 64-core runner on a 500-file repo forks 4)
-            self._pool = ctx.Pool(min(jobs, len(spans)))
+            workers = min(jobs, len(spans))
+            self._pool = ctx.Pool(workers)
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):
                 if view.part is None:
                     task = self._pool.apply_async(_prefetch, (i,))
-                    index.computed_elsewhere(view.key, task.get)
+                    index.computed_elsewhere(view.key, partial(self._helped, task.get))
                 else:
                     index.computed_elsewhere(view.key, partial(self._assembled, index, i, view))
             self.prefetching = bool(prefetch)
-            self._async = self._pool.map_async(_work, spans, chunksize=1)
+            self._async = self._pool.map_async(_work_loop, range(workers), chunksize=1)
         finally:
             _JOB = None
+
+    def _help(self) -> None:
+        """Take the spans no worker has started yet: this process would otherwise wait idle."""
+        job = self._job
+        while job is not None and (span := _take(job)) is not None:
+            self._mine.extend(_work(span, job))
+
+    def _helped(self, result: Callable[[], T]) -> T:
+        self._help()
+        return result()
 
     def _computed(self, entry: FileEntry) -> None:
         self.entries.append(entry)
@@ -278,7 +315,9 @@ class FilePhase:
     def _chunks(self) -> list[list[tuple[int, FileEntry, dict[int, Any]]]]:
         """The workers' results (waiting for them the first time)."""
         if self._results is None:
-            self._results = self._async.get()
+            self._help()
+            got = [r for chunk in self._async.get() for r in chunk] + self._mine
+            self._results = [sorted(got, key=lambda r: r[0])]
         return self._results
 
     def _assembled(

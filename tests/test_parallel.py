@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,45 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert '"ruleId": "env-missing-from-template"' in one[0]
     assert '"ruleId": "env-template-incomplete"' in one[0]
     assert '"ruleId": "code-missing-metrics"' in one[0]
+
+
+_WORK_LOOP = parallel._work_loop
+
+
+def _late_loop(n: int) -> Any:
+    """A worker's task that starts late (module level: the pool pickles it by name)."""
+    time.sleep(3)
+    return _WORK_LOOP(n)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_an_idle_main_process_takes_the_spans_no_worker_has_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 5)
+    monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
+    real_work = parallel._work
+    here: list[tuple[int, int]] = []  # the spans this process took (a worker's copy is its own)
+
+    def spy(span: tuple[int, int], job: Any) -> Any:
+        here.append(span)
+        return real_work(span, job)
+
+    monkeypatch.setattr(parallel, "_work_loop", _late_loop)
+    monkeypatch.setattr(parallel, "_work", spy)
+    seen: list[bool] = []
+    one = _run(tmp_path, 1, seen)
+    spans = len(here)
+    here.clear()
+    three = _run(tmp_path, 3, seen)
+    assert seen == [False, True]
+    assert one == three
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    targets = sum(1 for p in files if ".prodready_cache" not in p.parts)
+    assert spans == 0  # one process: no spans
+    assert here == [(i, min(i + 5, targets)) for i in range(0, targets, 5)]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")

@@ -8,7 +8,7 @@ namespace (an object without ``metadata.namespace`` matches any namespace: kusto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -262,12 +262,93 @@ def _hashable(value: Any) -> Any:
 
 
 def k8s_graph(index: RepoIndex) -> K8sGraph:
-    """The scan's object graph (built once per scan)."""
+    """The scan's object graph (built once per scan).
+
+    In a run on named files (pre-commit), only the manifests that can relate to a named one are
+    parsed (:func:`_related`); when those hold no workload at all, the whole repo is, since
+    "is there any workload?" is a question about all of it."""
 
     def build() -> K8sGraph:
-        objs: list[K8sObject] = []
+        keep = _related(index) if index.named_files else None
+        graph = _graph(index, keep)
+        if keep is not None and not graph.workloads:
+            graph = _graph(index, None)
+        return graph
+
+    return index.memo(("k8s-graph",), build)
+
+
+def _graph(index: RepoIndex, keep: Callable[[str], bool] | None) -> K8sGraph:
+    """The graph of every K8S artifact, or (``keep``) of the named ones, the manifests whose
+    text ``keep`` accepts and every rendered one, in the same order as the whole graph."""
+    objs: list[K8sObject] = []
+    if keep is None:
         for manifest in index.artifacts(ArtifactKind.K8S):
             objs.extend(manifest.objects)
         return K8sGraph(tuple(objs))
+    from linter.render import rendered_manifests
 
-    return index.memo(("k8s-graph",), build)
+    for src in index.sources_of({ArtifactKind.K8S}):
+        if index.is_target(src.path) or keep(src.text):
+            art = index.parsed(src)
+            if art is not None:
+                objs.extend(art.objects)
+    for manifest in rendered_manifests(index):
+        objs.extend(manifest.objects)
+    return K8sGraph(tuple(objs))
+
+
+#: the keys under which an object names the labels it carries or matches on
+_RELATING_KEYS = frozenset({"labels", "selector", "matchLabels"})
+#: target kinds an HPA may name that every manifest of a workload carries (no filter at all)
+_CORE_TARGETS = SCALABLE_KINDS
+
+
+def _scalars(node: Any, out: set[str]) -> None:
+    if isinstance(node, dict):
+        for value in node.values():
+            _scalars(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _scalars(value, out)
+    elif node is not None:
+        out.add(str(node))
+
+
+def _relating(node: Any, out: set[str]) -> None:
+    """The scalars under every relating key of ``node`` (labels, selectors, scale targets)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if str(key) in _RELATING_KEYS:
+                _scalars(value, out)
+            elif key == "scaleTargetRef" and isinstance(value, dict):
+                out.add(str(value.get("name")))
+                if value.get("kind") not in _CORE_TARGETS:  # a custom kind: is it known?
+                    out.add(str(value.get("kind")))
+            else:
+                _relating(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _relating(value, out)
+
+
+def _related(index: RepoIndex) -> Callable[[str], bool]:
+    """Accepts the text of a manifest that can hold an object related to a named manifest's.
+
+    Every relation the graph answers goes through a string the named objects carry: a name
+    (an HPA's or a KEDA ScaledObject's ``scaleTargetRef``, ``find``), a kind (the custom kinds
+    an HPA may target), a label value (a Service's or a PDB's ``matchLabels`` must carry one of
+    the pod labels, and a workload one of a Service's selector values). A manifest's text holds
+    its strings literally, except for escapes: a text with a backslash is kept, and so is one
+    with ``matchExpressions`` (``Exists``/``NotIn`` select without naming a value)."""
+    tokens: set[str] = set()
+    for manifest in index.artifacts(ArtifactKind.K8S, targets_only=True):
+        for obj in manifest.objects:
+            tokens.add(obj.name)
+            _relating(obj.data, tokens)
+    needles = tuple(sorted(tokens, key=len, reverse=True))
+
+    def keep(text: str) -> bool:
+        return "\\" in text or "matchExpressions" in text or any(t in text for t in needles)
+
+    return keep

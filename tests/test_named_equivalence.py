@@ -117,3 +117,101 @@ def test_small_bench_repo_file_by_file(tmp_path: Path) -> None:
     (repo / "PLANTED.json").unlink()
     _git_repo(repo)
     _assert_equivalent(repo)
+
+
+def _manifest(kind: str, name: str, body: str, api: str = "apps/v1") -> str:
+    return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n{body}"
+
+
+def _workload(name: str, labels: str) -> str:
+    return _manifest(
+        "Deployment",
+        name,
+        f"spec:\n  replicas: 2\n  selector:\n    matchLabels: {{{labels}}}\n  template:\n"
+        f"    metadata:\n      labels: {{{labels}}}\n    spec:\n      containers:\n"
+        f"      - name: {name}\n        image: registry.example.com/{name}:1.2.3\n",
+    )
+
+
+def _hpa(name: str, kind: str, target: str, api: str = "apps/v1") -> str:
+    return _manifest(
+        "HorizontalPodAutoscaler",
+        name,
+        f"spec:\n  scaleTargetRef: {{apiVersion: {api}, kind: {kind}, name: {target}}}\n"
+        "  minReplicas: 2\n  maxReplicas: 5\n",
+        api="autoscaling/v2",
+    )
+
+
+def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The object graph of a named-file run holds only the manifests that can relate to the
+    named ones (linter/k8s_graph._related): every kind of cross-file relation, one per file."""
+    files = {
+        "deploy/orders.yaml": _workload("orders", "app: checkout, tier: payments"),
+        "deploy/orders-hpa.yaml": _hpa("orders-autoscaler", "Deployment", "orders"),
+        "deploy/web.yaml": _workload("web", "app: storefront"),
+        "deploy/frontend-svc.yaml": _manifest(
+            "Service",
+            "frontend",
+            "spec:\n  selector: {app: storefront}\n  ports: [{port: 80}]\n",
+            "v1",
+        ),
+        # selects orders by a key alone: no value of theirs in its text
+        "deploy/pdb.yaml": _manifest(
+            "PodDisruptionBudget",
+            "budget",
+            "spec:\n  minAvailable: 1\n  selector:\n    matchExpressions:\n"
+            "    - {key: tier, operator: Exists}\n",
+            "policy/v1",
+        ),
+        # "storefront", escaped: the text does not hold the value the selector has
+        "deploy/escaped-svc.yaml": _manifest(
+            "Service", "escaped", 'spec:\n  selector: {app: "st\\x6frefront"}\n', "v1"
+        ),
+        "deploy/gone-hpa.yaml": _hpa("gone", "Deployment", "gone"),
+        "deploy/rollout.yaml": _manifest(
+            "Rollout", "blue", "spec:\n  replicas: 2\n", "argoproj.io/v1alpha1"
+        ),
+        # a workload, an HPA whose target kind is known from another file only, and one whose
+        # target is in another file
+        "deploy/cache.yaml": _workload("cache", "app: cache")
+        + "---\n"
+        + _hpa("scaler", "Rollout", "blue-v2", "argoproj.io/v1alpha1")
+        + "---\n"
+        + _hpa("second", "Deployment", "orders"),  # not dangling: orders is in orders.yaml
+        "deploy/orphan-svc.yaml": _manifest(
+            "Service", "orphan", "spec:\n  selector: {app: nothing}\n", "v1"
+        ),
+        "deploy/unrelated.yaml": _workload("batch", "app: batch"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    _git_repo(tmp_path)
+    full = _findings(run_scan(["."], tmp_path, check_sarif=False))
+    got = {(p, r) for p, _, _, r, _ in full}
+    # the relations this test is about are really there
+    assert ("deploy/web.yaml", "k8s-missing-hpa") in got
+    assert ("deploy/orders.yaml", "k8s-missing-hpa") not in got  # its HPA is in another file
+    assert ("deploy/orders.yaml", "k8s-missing-pdb") not in got  # the Exists PDB
+    assert ("deploy/web.yaml", "k8s-missing-pdb") in got
+    assert ("deploy/gone-hpa.yaml", "k8s-hpa-dangling") in got
+    assert ("deploy/cache.yaml", "k8s-hpa-dangling") in got  # a kind known elsewhere
+    assert ("deploy/orphan-svc.yaml", "k8s-service-selector-dangling") in got
+    web_probe = [m for p, _, _, r, m in full if r == "k8s-missing-readiness-probe" and "web" in p]
+    assert web_probe and "Service/escaped" in web_probe[0] and "Service/frontend" in web_probe[0]
+    _assert_equivalent(tmp_path)
+    # and the graph of a named run really is smaller: unrelated manifests are not parsed
+    from linter import index as index_module
+
+    parsed: list[str] = []
+    real = index_module._parse
+
+    def spy(src: object) -> object:
+        parsed.append(src.path)  # type: ignore[attr-defined]
+        return real(src)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "_parse", spy)
+    run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
+    assert "deploy/unrelated.yaml" not in parsed and "deploy/gone-hpa.yaml" not in parsed
+    assert "deploy/frontend-svc.yaml" in parsed and "deploy/escaped-svc.yaml" in parsed

@@ -277,7 +277,7 @@ def test_an_index_assembled_from_parts_equals_the_one_built_here(tmp_path: Path)
     assert "worker/app.py" not in ci.assemble(_index(tmp_path), {"worker/app.py": None}).files
 
 
-def test_bandit_runs_without_loading_its_report_formatters(tmp_path: Path) -> None:
+def test_bandit_runs_without_loading_its_report_formatters_or_progress_bar(tmp_path: Path) -> None:
     # a fresh interpreter: bandit's extension manager is made once per process, on import
     import subprocess
     import sys
@@ -291,10 +291,14 @@ def test_bandit_runs_without_loading_its_report_formatters(tmp_path: Path) -> No
         "from bandit.core import extension_loader\n"
         "print([i.test_id for i in issues], len(extension_loader.MANAGER.formatters),\n"
         "      len(extension_loader.MANAGER.plugins) > 30,\n"
-        "      sorted(m for m in sys.modules if m.startswith('bandit.formatters')))\n"
+        "      sorted(m for m in sys.modules if m.startswith('bandit.formatters')),\n"
+        # rich.progress (bandit's progress bar) is imported lazily: not executed by the run
+        "      type(sys.modules['rich.progress']) is type(sys))\n"
+        "from rich.progress import track\n"  # and it loads on first use
+        "print(callable(track), type(sys.modules['rich.progress']) is type(sys))\n"
     )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run(
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "['B605'] 0 True []"
+    assert out.stdout.strip().splitlines() == ["['B605'] 0 True [] False", "True True"]

@@ -125,6 +125,36 @@ def _without_formatters() -> Any:
         extension.ExtensionManager.__init__ = real  # type: ignore[method-assign]
 
 
+#: modules bandit imports and prodready's runs never use: loaded lazily (on first use)
+LAZY_MODULES = ("rich.progress",)  # bandit's progress bar: only when it logs at INFO level
+
+
+def _lazily(names: tuple[str, ...]) -> None:
+    """Put a lazy module (``importlib.util.LazyLoader``: executed on first attribute access)
+    for each of ``names`` not imported yet in ``sys.modules``, so that importing bandit does
+    not execute them (rich.progress alone is a fifth of bandit's import time)."""
+    import importlib.util
+    import sys
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or spec.loader is None:
+            continue
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loader.exec_module(module)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+
+
 def run(index: RepoIndex) -> list[BanditIssue]:
     """Bandit's issues for the target Python files that hold a literal its tests need."""
     chosen = {}
@@ -137,6 +167,7 @@ def run(index: RepoIndex) -> list[BanditIssue]:
         return []
     try:
         with _silenced(), _without_formatters():
+            _lazily(LAZY_MODULES)
             from bandit.core import config as b_config
             from bandit.core import manager as b_manager
 

@@ -269,6 +269,8 @@ def scan(opts: ScanOptions) -> ScanResult:
     # named files (pre-commit): a policy that reads none of their kinds cannot report on them, so
     # it does not run (no repo-wide walk for it, no import of its module)
     target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
+    if target_kinds is not None and target_kinds & {K.HELM_TEMPLATE, K.HELM_CHART}:
+        target_kinds.add(K.K8S)  # a named chart file: its rendered manifests are checked
     if target_kinds is not None:
         policies = [p for p in policies if p.meta.kinds & target_kinds]
     policies = reg.resolve(policies)
@@ -378,11 +380,16 @@ def scan(opts: ScanOptions) -> ScanResult:
         ]
     if explicit is not None:
         # named files (pre-commit): what went wrong elsewhere in the repo is not this run's news,
-        # except an internal error, which always counts
+        # except an internal error, which always counts, and what a chart holding a named file
+        # gave (helm missing or failing: noted on its Chart.yaml)
+        charts = render.chart_files(index) if index.chart_roots else frozenset()
         notes = [
             n
             for n in notes
-            if n.path is None or index.is_target(n.path) or n.code == "prodready-internal-error"
+            if n.path is None
+            or index.is_target(n.path)
+            or n.path in charts
+            or n.code == "prodready-internal-error"
         ]
     notes_sorted = sorted(set(notes), key=Notification.sort_key)
     internal = sum(1 for n in notes_sorted if n.code == "prodready-internal-error")

@@ -211,13 +211,13 @@ class RepoIndex:
 
     @property
     def chart_roots(self) -> frozenset[str]:
-        """Directories (display paths) that hold a Helm ``Chart.yaml``."""
+        """Directories (display paths) that hold a Helm ``Chart.yaml`` (in a run on named files
+        too: a named file under a chart's ``templates/`` is a template whether or not its
+        ``Chart.yaml`` is named, and so is every other file there)."""
         if self._chart_roots is None:
-            files = self.all_found() if self._explicit is None else self.targets()
             self._chart_roots = frozenset(
                 posixpath.dirname(f.path)
-                for f in files
-                if posixpath.basename(f.path) in ("Chart.yaml", "Chart.yml")
+                for f in self.named(lambda name: name in ("Chart.yaml", "Chart.yml"))
             )
         return self._chart_roots
 

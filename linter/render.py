@@ -117,7 +117,8 @@ def run_renderer(argv: Sequence[str], cwd: str, timeout: float | None = None) ->
 
 
 def top_charts(index: RepoIndex) -> list[str]:
-    """Chart directories (display paths) that are not subcharts of another chart."""
+    """Chart directories (display paths) that are not subcharts of another chart; in a run on
+    named files, only those that hold a named file (the others are not rendered)."""
     roots = sorted(index.chart_roots)
     out = []
     for root in roots:
@@ -127,7 +128,15 @@ def top_charts(index: RepoIndex) -> list[str]:
             if parent in index.chart_roots or (parent == "" and "" in index.chart_roots):
                 continue
         out.append(root)
+    if index.named_files:
+        targets = [f.path for f in index.targets()]
+        out = [r for r in out if any(not r or t.startswith(f"{r}/") for t in targets)]
     return out
+
+
+def chart_files(index: RepoIndex) -> frozenset[str]:
+    """The Chart.yaml of every chart :func:`top_charts` renders (its notes are noted there)."""
+    return frozenset(_chart_file(index, chart) for chart in top_charts(index))
 
 
 def _join(*parts: str) -> str:

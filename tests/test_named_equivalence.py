@@ -215,3 +215,36 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
     run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
     assert "deploy/unrelated.yaml" not in parsed and "deploy/gone-hpa.yaml" not in parsed
     assert "deploy/frontend-svc.yaml" in parsed and "deploy/escaped-svc.yaml" in parsed
+
+
+def test_a_chart_template_is_a_template_in_a_named_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file under a chart's templates/ is a Helm template in a named-file run too, whether or
+    not the chart's Chart.yaml is named: it is never read as a plain manifest (whose objects
+    would join the named manifests' graph)."""
+    from linter import render
+
+    monkeypatch.setattr(render, "which", lambda name: None)  # the same without helm installed
+    files = {
+        "deploy/web.yaml": _workload("web", "app: storefront"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+        "chart/templates/svc.yaml": _manifest(
+            "Service",
+            "{{ .Release.Name }}-web",
+            "spec:\n  selector: {app: storefront}\n  ports: [{port: 80}]\n",
+            "v1",
+        ),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    _git_repo(tmp_path)
+    full = run_scan(["."], tmp_path, check_sarif=False)
+    probe = [f.message for f in full.findings if f.rule_id == "k8s-missing-readiness-probe"]
+    assert probe and "sends it traffic" not in probe[0]  # the template's Service is not parsed
+    _assert_equivalent(tmp_path)
+    named = run_scan(["chart/templates/svc.yaml"], tmp_path, check_sarif=False)
+    assert [n.message for n in named.notifications if n.path == "chart/Chart.yaml"] == [
+        "helm is not on PATH; Helm chart not rendered or checked"
+    ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from linter import render
 from linter.engine import ScanOptions, scan
 from linter.model import Notification
 from tests.conftest import run_scan, triples
+
+GIT = shutil.which("git") or "git"  # found before a test empties PATH
 
 TEMPLATE = """\
 apiVersion: apps/v1
@@ -316,3 +320,35 @@ def test_real_kustomize_build(tmp_path: Path) -> None:
     assert _codes(result.notifications) == []
     assert triples(result) == ["app/kustomization.yaml:1:1 k8s-image-tag-mutable"]
     assert "`ghcr.io/acme/api:latest`" in result.active[0].message
+
+
+def test_a_named_template_is_rendered_with_its_chart(tmp_path: Path, bin_dir: Path) -> None:
+    """Pre-commit names the template it changed, not Chart.yaml: the chart is rendered all the
+    same, and the template's findings are those of a full scan."""
+    repo = tmp_path / "repo"
+    _chart(repo)
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    (tmp_path / "out.yaml").write_text(HELM_OUTPUT)
+    _fake(bin_dir, "helm", f'cat "{tmp_path}/out.yaml"\n')
+    rules = ["k8s-image-tag-mutable", "k8s-single-replica", "k8s-missing-readiness-probe"]
+    template = "charts/shop/templates/deployment.yaml"
+    full = [t for t in triples(run_scan(["."], cwd=repo, select=rules)) if t.startswith(template)]
+    named = run_scan([template], cwd=repo, select=rules)
+    assert (
+        triples(named)
+        == full
+        == [
+            "charts/shop/templates/deployment.yaml:6:13 k8s-single-replica",
+            "charts/shop/templates/deployment.yaml:10:11 k8s-missing-readiness-probe",
+            "charts/shop/templates/deployment.yaml:11:18 k8s-image-tag-mutable",
+        ]
+    )
+
+
+def test_a_named_template_without_helm_is_a_notification(tmp_path: Path, bin_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    _chart(repo)
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    result = run_scan(["charts/shop/templates/deployment.yaml"], cwd=repo)
+    assert _codes(result.notifications) == [("charts/shop/Chart.yaml", "prodready-render-skipped")]
+    assert not result.findings

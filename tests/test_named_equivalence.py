@@ -248,3 +248,39 @@ def test_a_chart_template_is_a_template_in_a_named_run(
     assert [n.message for n in named.notifications if n.path == "chart/Chart.yaml"] == [
         "helm is not on PATH; Helm chart not rendered or checked"
     ]
+
+
+CORPUS_REPO = SHARED / "corpus" / "GoogleCloudPlatform__microservices-demo"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS_REPO.is_dir(), reason=f"corpus repo not found at {CORPUS_REPO}")
+def test_corpus_manifests_and_charts_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real manifests, kustomizations and a Helm chart (rendering stubbed: the same on every
+    machine): each one named alone gets the findings and notes a full scan gives it."""
+    from linter import render
+    from linter.model import ArtifactKind
+
+    monkeypatch.setattr(render, "which", lambda name: None)
+    repo = tmp_path / "repo"
+    shutil.copytree(CORPUS_REPO, repo, symlinks=True)
+    _git_repo(repo)
+    full = run_scan(["."], repo, check_sarif=False)
+    assert full.index is not None
+    kinds = {ArtifactKind.K8S, ArtifactKind.HELM_TEMPLATE, ArtifactKind.KUSTOMIZATION}
+    files = sorted(f.path for f in full.index.all_found() if full.index.kind_of(f) in kinds)
+    assert len(files) > 40  # the sample below is drawn from real variety
+    mismatches = []
+    for path in files:
+        named = run_scan([path], repo, check_sarif=False)
+        if _findings(named) != _findings(full, path) or _notes(named, path) != _notes(full, path):
+            mismatches.append(path)
+    assert mismatches == []
+
+
+def _notes(result: object, path: str) -> list[tuple[str, str]]:
+    """What a scan noted about one file (an unparsed file, a template read as a manifest)."""
+    notes = result.notifications  # type: ignore[attr-defined]
+    return sorted((n.code, n.message) for n in notes if n.path == path)

@@ -352,3 +352,27 @@ def test_a_named_template_without_helm_is_a_notification(tmp_path: Path, bin_dir
     result = run_scan(["charts/shop/templates/deployment.yaml"], cwd=repo)
     assert _codes(result.notifications) == [("charts/shop/Chart.yaml", "prodready-render-skipped")]
     assert not result.findings
+
+
+def test_a_named_kustomization_is_built(tmp_path: Path, bin_dir: Path) -> None:
+    """Pre-commit names the overlay it changed: it is built and checked as in a full scan."""
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    (tmp_path / "out.yaml").write_text(KUSTOMIZE_OUTPUT)
+    _fake(bin_dir, "kustomize", f'cat "{tmp_path}/out.yaml"\n')
+    overlay = "overlays/prod/kustomization.yaml"
+    named = run_scan([overlay], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert triples(named) == [f"{overlay}:1:1 k8s-image-tag-mutable"]
+
+
+def test_a_named_kustomization_without_kustomize_is_a_notification(
+    tmp_path: Path, bin_dir: Path
+) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    named = run_scan(["overlays/prod/kustomization.yaml"], cwd=repo)
+    assert _codes(named.notifications) == [
+        ("overlays/prod/kustomization.yaml", "prodready-render-skipped")
+    ]

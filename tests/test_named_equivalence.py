@@ -22,6 +22,14 @@ def _git_repo(path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(path)], check=True)
 
 
+def _write_repo(root: Path, files: dict[str, str]) -> None:
+    """A git repository holding ``files`` (path -> text)."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    _git_repo(root)
+
+
 def _findings(result: object, path: str | None = None) -> list[tuple[str, int, int, str, str]]:
     return sorted(
         (f.location.path, f.location.start_line, f.location.start_col, f.rule_id, f.message)
@@ -83,10 +91,7 @@ def test_joined_services_file_by_file(tmp_path: Path) -> None:
         "deploy/api.yaml": _deployment("api", "/ready", "512Mi"),
         "deploy/web.yaml": _deployment("web", "/healthz", "256Mi"),
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    _git_repo(tmp_path)
+    _write_repo(tmp_path, files)
     full = _findings(run_scan(["."], tmp_path, check_sarif=False))
     joined = {(p, r) for p, _, _, r, _ in full}
     # the cases this test is about are really there
@@ -184,10 +189,7 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
         ),
         "deploy/unrelated.yaml": _workload("batch", "app: batch"),
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    _git_repo(tmp_path)
+    _write_repo(tmp_path, files)
     full = _findings(run_scan(["."], tmp_path, check_sarif=False))
     got = {(p, r) for p, _, _, r, _ in full}
     # the relations this test is about are really there
@@ -236,10 +238,7 @@ def test_a_chart_template_is_a_template_in_a_named_run(
             "v1",
         ),
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    _git_repo(tmp_path)
+    _write_repo(tmp_path, files)
     full = run_scan(["."], tmp_path, check_sarif=False)
     probe = [f.message for f in full.findings if f.rule_id == "k8s-missing-readiness-probe"]
     assert probe and "sends it traffic" not in probe[0]  # the template's Service is not parsed

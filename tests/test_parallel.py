@@ -67,17 +67,23 @@ def _run(root: Path, jobs: int, seen: list[bool]) -> tuple[str, str]:
     return render("sarif", result), render("json", result)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
-def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def forked_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """:func:`_tree`, which any scan checks with workers (in chunks of 5 files)."""
     _tree(tmp_path)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 1)
     monkeypatch.setattr(parallel, "CHUNK", 5)
     # no Dockerfile in this tree, so buildkit's Go runtime (if loaded by earlier tests) is never
     # called in a forked worker
     monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
+    return tmp_path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_jobs_output_is_identical(forked_tree: Path) -> None:
     seen: list[bool] = []
-    one = _run(tmp_path, 1, seen)
-    three = _run(tmp_path, 3, seen)
+    one = _run(forked_tree, 1, seen)
+    three = _run(forked_tree, 3, seen)
     assert seen == [False, True]
     assert one == three
     assert '"ruleId": "k8s-missing-liveness-probe"' in one[0]
@@ -101,12 +107,9 @@ def _late_loop(n: int) -> Any:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
 def test_an_idle_main_process_takes_the_spans_no_worker_has_started(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _tree(tmp_path)
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 1)
-    monkeypatch.setattr(parallel, "CHUNK", 5)
-    monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
+    tmp_path = forked_tree
     real_work = parallel._work
     here: list[tuple[int, int]] = []  # the spans this process took (a worker's copy is its own)
 
@@ -131,13 +134,9 @@ def test_an_idle_main_process_takes_the_spans_no_worker_has_started(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
 def test_with_workers_this_process_reads_only_the_code_the_file_views_point_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _tree(tmp_path)
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 1)
-    monkeypatch.setattr(parallel, "CHUNK", 5)
-    monkeypatch.setattr(parallel, "FORK_UNSAFE", ())
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(forked_tree)
     found = {}
     for jobs in (1, 3):
         result = scan(ScanOptions(paths=["."], jobs=jobs, cache_dir=None))

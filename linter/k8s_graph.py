@@ -305,13 +305,14 @@ _CORE_TARGETS = SCALABLE_KINDS
 
 
 def _scalars(node: Any, out: set[str]) -> None:
+    """Every scalar below ``node`` as the graph compares it (``str(v)``: ``None`` too)."""
     if isinstance(node, dict):
         for value in node.values():
             _scalars(value, out)
     elif isinstance(node, list):
         for value in node:
             _scalars(value, out)
-    elif node is not None:
+    else:
         out.add(str(node))
 
 

@@ -32,6 +32,11 @@ def rule_page(meta: PolicyMeta) -> str:
         f"- Severity: {meta.severity.label}",
         f"- Confidence: {meta.confidence.label}",
         f"- Artifacts: {kinds}",
+        *(
+            [f"- Findings on: {', '.join(sorted(k.value for k in meta.reports_on))}"]
+            if meta.reports_on
+            else []
+        ),
         f"- Enabled by default: {'yes' if meta.default_enabled else 'no'}",
         f"- Tags: {', '.join(meta.tags) or '—'}"
         + (f"; CWE: {', '.join(f'CWE-{c}' for c in meta.cwe)}" if meta.cwe else ""),

@@ -266,13 +266,13 @@ def scan(opts: ScanOptions) -> ScanResult:
     }
     # file-scope policies, file by file (one read and one parse per file)
     all_targets = index.targets()
-    # named files (pre-commit): a policy that reads none of their kinds cannot report on them, so
-    # it does not run (no repo-wide walk for it, no import of its module)
+    # named files (pre-commit): a policy that reports on none of their kinds cannot report on
+    # them, so it does not run (no repo-wide walk for it, no import of its module)
     target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
     if target_kinds is not None and target_kinds & {K.HELM_TEMPLATE, K.HELM_CHART, K.KUSTOMIZATION}:
         target_kinds.add(K.K8S)  # a named chart file or kustomization: what it renders is checked
     if target_kinds is not None:
-        policies = [p for p in policies if p.meta.kinds & target_kinds]
+        policies = [p for p in policies if p.meta.report_kinds & target_kinds]
     policies = reg.resolve(policies)
     file_pols = [p for p in policies if p.meta.scope == "file"]
     store, tree_sig = _open_cache(opts, registry, config, enabled, policies, index, explicit)

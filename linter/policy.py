@@ -61,6 +61,14 @@ class PolicyMeta:
     #: the check gets the SourceFile (text) instead of the parsed artifact: no parse is done
     raw_source: bool = False
     origin: str = "prodready"
+    #: the kinds of the files its findings sit on, when narrower than ``kinds`` (a repo rule
+    #: that reads Dockerfiles to find a service's entry point but reports on the code); empty:
+    #: any of ``kinds``. A run on named files skips a rule that cannot report on any of them.
+    reports_on: frozenset[ArtifactKind] = frozenset()
+
+    @property
+    def report_kinds(self) -> frozenset[ArtifactKind]:
+        return self.reports_on or self.kinds
 
     @property
     def name(self) -> str:
@@ -139,11 +147,16 @@ def policy(
     default_enabled: bool = True,
     needs_network: bool = False,
     raw_source: bool = False,
+    reports_on: Iterable[ArtifactKind] = (),
 ) -> Callable[[CheckFn], Policy]:
     """Declare a policy. The function's docstring becomes its documentation."""
 
     if not ID_RE.match(id):
         raise ValueError(f"policy id {id!r} is not a lowercase slug")
+    kind_set = frozenset(kinds)
+    reported = frozenset(reports_on)
+    if not reported <= kind_set:
+        raise ValueError(f"policy {id}: reports_on must be a subset of kinds")
 
     def wrap(fn: CheckFn) -> Policy:
         doc = inspect.cleandoc(fn.__doc__ or "").strip()
@@ -153,7 +166,7 @@ def policy(
             id=id,
             summary=summary,
             description=doc,
-            kinds=frozenset(kinds),
+            kinds=kind_set,
             severity=severity,
             confidence=confidence,
             fix=fix,
@@ -166,6 +179,7 @@ def policy(
             default_enabled=default_enabled,
             needs_network=needs_network,
             raw_source=raw_source,
+            reports_on=reported,
         )
         return Policy(meta=meta, check=fn)
 

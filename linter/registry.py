@@ -110,7 +110,7 @@ def load() -> Registry:
 
 
 # -- the registry manifest ----------------------------------------------------------------------
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,7 @@ def meta_to_json(m: PolicyMeta) -> dict[str, Any]:
         "needs_network": m.needs_network,
         "raw_source": m.raw_source,
         "origin": m.origin,
+        "reports_on": sorted(k.value for k in m.reports_on),
     }
 
 
@@ -218,6 +219,7 @@ def meta_from_json(raw: Mapping[str, Any]) -> PolicyMeta:
         needs_network=bool(raw["needs_network"]),
         raw_source=bool(raw["raw_source"]),
         origin=str(raw["origin"]),
+        reports_on=frozenset(ArtifactKind(k) for k in raw["reports_on"]),
     )
 
 

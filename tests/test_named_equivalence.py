@@ -38,8 +38,24 @@ def _findings(result: object, path: str | None = None) -> list[tuple[str, int, i
     )
 
 
+def _assert_reported_kinds(result: object) -> None:
+    """Every finding sits on a file of one of its rule's ``report_kinds`` (a named run skips a
+    rule whose report kinds hold none of the named files' kinds)."""
+    index = result.index  # type: ignore[attr-defined]
+    found = {f.path: f for f in index.all_found()}
+    metas = {m.id: m for m in result.rules}  # type: ignore[attr-defined]
+    wrong = [
+        (f.location.path, f.rule_id, kind)
+        for f in result.findings  # type: ignore[attr-defined]
+        if f.location.path in found
+        and (kind := index.kind_of(found[f.location.path])) not in metas[f.rule_id].report_kinds
+    ]
+    assert wrong == []
+
+
 def _assert_equivalent(repo: Path) -> None:
     full = run_scan(["."], repo, check_sarif=False)
+    _assert_reported_kinds(full)
     files = [f.path for f in walk(str(repo), str(repo), [], [])]
     assert files
     mismatches = []

@@ -77,3 +77,28 @@ def test_policy_ids_must_be_slugs_and_documented() -> None:
         @policy(id="no-doc", kinds={ArtifactKind.TEXT}, severity=Severity.LOW, summary="s")
         def nodoc(ctx: CheckContext, art: object) -> Iterator[Finding]:
             return iter(())
+
+
+def test_reports_on_is_a_subset_of_kinds() -> None:
+    def check(ctx: CheckContext, art: object) -> Iterator[Finding]:
+        """Doc."""
+        return iter(())
+
+    with pytest.raises(ValueError, match="reports_on must be a subset of kinds"):
+        policy(
+            id="narrow-rule",
+            kinds={ArtifactKind.TEXT},
+            reports_on={ArtifactKind.K8S},
+            severity=Severity.LOW,
+            summary="s",
+        )(check)
+    pol = policy(
+        id="narrow-rule",
+        kinds={ArtifactKind.TEXT, ArtifactKind.K8S},
+        reports_on={ArtifactKind.K8S},
+        severity=Severity.LOW,
+        summary="s",
+    )(check)
+    assert pol.meta.report_kinds == {ArtifactKind.K8S}
+    wide = _make("wide-rule").meta
+    assert wide.report_kinds == wide.kinds  # no reports_on: all its kinds

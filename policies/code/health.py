@@ -77,6 +77,7 @@ def _describe(routes: list[Route]) -> str:
         ArtifactKind.GO,
         ArtifactKind.PACKAGE_JSON,
     },
+    reports_on={ArtifactKind.K8S, ArtifactKind.DOCKERFILE},
     severity=Severity.HIGH,
     summary="Health probe points at a path no route of the service serves",
     fix="Point the probe at a route the service serves, or add the route (e.g. "

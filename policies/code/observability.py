@@ -179,6 +179,7 @@ def _bare(f: CodeFile, c: Call) -> bool:
 @policy(
     id="code-unstructured-logging",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.LOW,
     summary="console.log / print in server code without a structured logger",
     fix="Use a structured logger (pino, winston, structlog, python-json-logger, log/slog, zap) "
@@ -270,6 +271,7 @@ def _tracked(svc: CodeService) -> bool:
 @policy(
     id="code-missing-error-tracking",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.INFO,
     summary="No error tracking (Sentry or similar) initialised in the service",
     fix="Initialise an error tracker at startup (`Sentry.init({ dsn: process.env.SENTRY_DSN })`, "
@@ -328,6 +330,7 @@ POOL_HINTS = re.compile(
 @policy(
     id="code-no-connection-pool",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.LOW,
     confidence=Confidence.LOW,
     summary="Database connections opened one at a time, no pool in sight (partial evidence)",

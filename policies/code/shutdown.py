@@ -81,6 +81,7 @@ def _start_loc(f: CodeFile) -> Location:
 @policy(
     id="code-missing-sigterm-handler",
     kinds=KINDS,
+    reports_on=CODE,
     severity=Severity.MEDIUM,
     summary="Service entry point does not handle SIGTERM",
     fix="Handle SIGTERM: stop accepting connections, finish in-flight requests, close pools, "
@@ -153,6 +154,7 @@ def missing_sigterm_handler(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
 @policy(
     id="code-sigterm-handler-unreachable",
     kinds=KINDS,
+    reports_on=CODE,
     severity=Severity.MEDIUM,
     summary="SIGTERM handler present but unreachable: the Dockerfile's PID 1 is a shell",
     fix='Use the exec form (`CMD ["node", "server.js"]`) or `exec` in the shell form so the '

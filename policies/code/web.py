@@ -259,6 +259,7 @@ def _has_rate_limit(svc: CodeService) -> bool:
 @policy(
     id="code-missing-rate-limit",
     kinds=CODE_REPO | {ArtifactKind.K8S},
+    reports_on=CODE,
     severity=Severity.MEDIUM,
     summary="HTTP service without rate limiting",
     fix="Add rate limiting middleware (express-rate-limit, @fastify/rate-limit, "
@@ -349,6 +350,7 @@ def _has_headers(svc: CodeService) -> bool:
 @policy(
     id="code-missing-security-headers",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.LOW,
     summary="HTTP service sets no security headers (helmet, Talisman, CSP …)",
     fix="Add helmet (`app.use(helmet())`), @fastify/helmet, flask-talisman, `secure`, "
@@ -436,6 +438,7 @@ def _error_gaps(svc: CodeService) -> list[str]:
 @policy(
     id="code-missing-global-error-handler",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.MEDIUM,
     summary="Server without a global error handler / unhandled-rejection handler",
     fix="Node: register `process.on('unhandledRejection', …)` and `uncaughtException` (log, "
@@ -624,6 +627,7 @@ def _replicas(index: RepoIndex, path: str) -> tuple[str, Location] | None:
 @policy(
     id="code-websocket-no-shared-adapter",
     kinds=CODE_REPO | {ArtifactKind.K8S},
+    reports_on=CODE,
     severity=Severity.HIGH,
     summary="WebSocket server without a shared adapter while its workload runs several replicas",
     fix="Use a shared adapter: `io.adapter(createAdapter(pub, sub))` (@socket.io/redis-adapter), "
@@ -678,6 +682,7 @@ def websocket_no_shared_adapter(ctx: CheckContext, index: RepoIndex) -> Iterator
 @policy(
     id="code-webhook-signature-unverified",
     kinds=CODE_REPO,
+    reports_on=CODE,
     severity=Severity.HIGH,
     summary="Stripe webhook handler does not verify the signature (constructEvent)",
     fix="Verify every event: `stripe.webhooks.constructEvent(rawBody, req.headers['stripe-"

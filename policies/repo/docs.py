@@ -10,6 +10,7 @@ from linter.model import ALL_KINDS, ArtifactKind, Finding, Severity
 from linter.policy import CheckContext, policy
 from policies.repo.project import (
     HTTP_FRAMEWORKS,
+    MANIFEST_KINDS,
     PROJECT_KINDS,
     is_project_root,
     manifest_named,
@@ -123,6 +124,7 @@ def _has_spec(index: RepoIndex) -> bool:
 @policy(
     id="repo-missing-api-spec",
     kinds=PROJECT_KINDS | {K.YAML, K.JSON},
+    reports_on=MANIFEST_KINDS,
     severity=Severity.LOW,
     summary="HTTP service without an OpenAPI/Swagger spec",
     fix="Commit an OpenAPI document (openapi.yaml) for the service's API, or generate one from "

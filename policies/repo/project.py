@@ -25,6 +25,8 @@ K = ArtifactKind
 PROJECT_KINDS = frozenset(
     {K.PACKAGE_JSON, K.REQUIREMENTS, K.PYPROJECT, K.JAVASCRIPT, K.TYPESCRIPT, K.PYTHON, K.GO}
 )
+#: the dependency manifests whose lines the "missing in this service" findings point at
+MANIFEST_KINDS = frozenset({K.PACKAGE_JSON, K.REQUIREMENTS, K.PYPROJECT})
 SOURCE_KINDS = frozenset({K.JAVASCRIPT, K.TYPESCRIPT, K.PYTHON, K.GO})
 
 HTTP_FRAMEWORKS = frozenset(

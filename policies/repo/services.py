@@ -11,6 +11,7 @@ from linter.model import Confidence, Finding, Severity
 from linter.policy import CheckContext, policy
 from linter.source import SourceFile
 from policies.repo.project import (
+    MANIFEST_KINDS,
     PROJECT_KINDS,
     SOURCE_KINDS,
     manifest_named,
@@ -72,6 +73,7 @@ def _imports_metrics(index: RepoIndex, directory: str) -> bool:
 @policy(
     id="code-missing-metrics",
     kinds=PROJECT_KINDS,
+    reports_on=MANIFEST_KINDS,
     severity=Severity.LOW,
     confidence=Confidence.LOW,
     summary="Service exposes no metrics (no Prometheus or OpenTelemetry metrics library)",
@@ -176,6 +178,7 @@ def _has_migrations(rels: list[str], service_dir: str) -> bool:
 @policy(
     id="repo-missing-migrations",
     kinds=PROJECT_KINDS,
+    reports_on=MANIFEST_KINDS,
     severity=Severity.LOW,
     confidence=Confidence.MEDIUM,
     summary="Service uses a SQL database client but the repo has no migrations directory",

@@ -257,6 +257,7 @@ def unmet_reads(
 @policy(
     id="env-missing-from-template",
     kinds=READ_KINDS | {K.ENV_TEMPLATE},
+    reports_on=READ_KINDS,
     scope="repo",
     severity=Severity.MEDIUM,
     summary="Code reads an environment variable that the service's env template does not declare",
@@ -327,6 +328,7 @@ _NAMED = 5
 @policy(
     id="env-template-incomplete",
     kinds=READ_KINDS | {K.ENV_TEMPLATE},
+    reports_on={K.ENV_TEMPLATE},
     scope="repo",
     severity=Severity.LOW,
     summary="An env template lacks variables that the code of its service reads",

@@ -13,7 +13,14 @@ from linter import cache, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
 from linter.index import RepoIndex
-from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
+from linter.model import (
+    RENDERS_K8S,
+    ArtifactKind,
+    Finding,
+    Notification,
+    NotificationLevel,
+    Severity,
+)
 from linter.policy import CheckContext, Policy, PolicyMeta, policy_module
 from linter.redact import redact
 from linter.replay import RENDERERS, stamp
@@ -269,7 +276,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     # named files (pre-commit): a policy that reports on none of their kinds cannot report on
     # them, so it does not run (no repo-wide walk for it, no import of its module)
     target_kinds = None if explicit is None else {index.kind_of(t) for t in all_targets}
-    if target_kinds is not None and target_kinds & {K.HELM_TEMPLATE, K.HELM_CHART, K.KUSTOMIZATION}:
+    if target_kinds is not None and target_kinds & RENDERS_K8S:
         target_kinds.add(K.K8S)  # a named chart file or kustomization: what it renders is checked
     if target_kinds is not None:
         policies = [p for p in policies if p.meta.report_kinds & target_kinds]

@@ -386,6 +386,13 @@ def rendered_manifests(index: RepoIndex) -> list[K8sManifest]:
     return rendered(index).manifests
 
 
+def reportable(index: RepoIndex, path: str) -> bool:
+    """Can a finding at ``path`` be reported: any in a full scan; with named files (pre-commit),
+    one on a named file or on a rendered manifest (the charts and kustomizations a named run
+    renders hold a named file; :func:`map_back` moves the finding to its template)."""
+    return not index.named_files or index.is_target(path) or path in rendered(index).origins
+
+
 # -- mapping findings back -------------------------------------------------------------------
 
 

@@ -116,6 +116,36 @@ def test_joined_services_file_by_file(tmp_path: Path) -> None:
     _assert_equivalent(tmp_path)
 
 
+def test_a_named_dockerfile_without_healthcheck_reads_no_routes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Routes are collected (the service's code parsed) only for a service with a probe or a
+    HEALTHCHECK that a finding can be reported on."""
+    from policies.code import health
+
+    asked: list[str] = []
+    real = health._routes_of
+
+    def spy(index: object, directory: str) -> object:
+        asked.append(directory)
+        return real(index, directory)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(health, "_routes_of", spy)
+    server = "const express = require('express');\nconst app = express();\napp.listen(8080);\n"
+    _write_repo(
+        tmp_path,
+        {
+            "services/web/server.js": server,
+            "services/web/Dockerfile": 'FROM node:20.11-slim\nCMD ["node", "server.js"]\n',
+            "deploy/web.yaml": _deployment("web", "/healthz", "256Mi"),
+        },
+    )
+    run_scan(["services/web/Dockerfile"], tmp_path, check_sarif=False)
+    assert asked == []
+    run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
+    assert asked == ["services/web"]
+
+
 @pytest.mark.skipif(SHARED is None, reason="../shared (bench generator) not found")
 def test_small_bench_repo_file_by_file(tmp_path: Path) -> None:
     assert SHARED is not None

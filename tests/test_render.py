@@ -376,3 +376,56 @@ def test_a_named_kustomization_without_kustomize_is_a_notification(
     assert _codes(named.notifications) == [
         ("overlays/prod/kustomization.yaml", "prodready-render-skipped")
     ]
+
+
+PROBED = """\
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: prodready-api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: registry.example.com/shop/api:1.2.3
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: 8080
+"""
+
+
+def test_probe_paths_against_routes_file_by_file(tmp_path: Path, bin_dir: Path) -> None:
+    """code-health-endpoint-missing with named files: a probe in a named chart template (its
+    finding is on the rendered manifest until mapped back) and a HEALTHCHECK in a named
+    Dockerfile are checked against the routes of the code; a named code file gets neither."""
+    repo = tmp_path / "repo"
+    _chart(repo)
+    files = {
+        "services/api/package.json": '{"name": "api", "main": "server.js"}\n',
+        "services/api/server.js": "const express = require('express');\n"
+        "const app = express();\napp.get('/healthz', (req, res) => res.send('ok'));\n"
+        "app.listen(8080);\n",
+        "services/api/Dockerfile": "FROM node:20.11-slim\nCOPY . .\nUSER node\n"
+        "HEALTHCHECK CMD curl -f http://localhost:8080/live || exit 1\n"
+        'CMD ["node", "server.js"]\n',
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    (tmp_path / "out.yaml").write_text(PROBED)
+    _fake(bin_dir, "helm", f'cat "{tmp_path}/out.yaml"\n')
+    rule = ["code-health-endpoint-missing"]
+    template = "charts/shop/templates/deployment.yaml"
+    full = triples(run_scan(["."], cwd=repo, select=rule))
+    assert full == [
+        f"{template}:1:1 code-health-endpoint-missing",
+        "services/api/Dockerfile:4:1 code-health-endpoint-missing",
+    ]
+    for path in [template, "services/api/Dockerfile", "services/api/server.js"]:
+        named = triples(run_scan([path], cwd=repo, select=rule))
+        assert named == [t for t in full if t.startswith(path + ":")]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from linter.classify import is_dockerfile_name
 from linter.code import facts
 from linter.code.model import Call, CodeFile, Route
-from linter.model import ArtifactKind, Location, Notification, NotificationLevel
+from linter.model import RENDERS_K8S, ArtifactKind, Location, Notification, NotificationLevel
 
 if TYPE_CHECKING:
     from linter.discover import FoundFile
@@ -510,14 +510,15 @@ def _parse_file(index: RepoIndex, src: SourceFile) -> CodeFile | None:
 def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> set[str]:
     """With named files (pre-commit), the code services worth parsing: those holding a named
     file, and those whose image a named Dockerfile builds or a named manifest runs."""
+    from linter.render import reportable
     from linter.services import services
 
     wanted = {owner(t.path).directory for t in index.targets()}
-    joined = (K.K8S, K.DOCKERFILE)
+    joined = {K.K8S, K.DOCKERFILE} | RENDERS_K8S
     if not any(index.kind_of(t) in joined for t in index.targets()):
-        return wanted  # no named manifest or Dockerfile: the image join adds nothing
+        return wanted  # no named manifest, chart file or Dockerfile: the image join adds nothing
     for svc in services(index):
-        if any(index.is_target(ref.obj.source.path) for ref in svc.containers) or any(
+        if any(reportable(index, ref.obj.source.path) for ref in svc.containers) or any(
             index.is_target(df.source.path) for df in svc.dockerfiles
         ):
             wanted.add(owner(posixpath.join(svc.directory, "_")).directory)

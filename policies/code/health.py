@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from linter.code.facts import route_serves
-from linter.code.index import CodeService, code_index
-from linter.code.model import Route
 from linter.discover import under
 from linter.index import RepoIndex
-from linter.model import ArtifactKind, Finding, Severity
+from linter.model import RENDERS_K8S, ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
-from linter.services import services
+from linter.render import reportable
+from linter.services import Service, services
+
+if TYPE_CHECKING:  # the code index is imported when a probe needs the routes
+    from linter.code.index import CodeService
+    from linter.code.model import Route
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: the kinds of the files a finding can sit on (a chart's probes are mapped to its templates)
+PROBE_KINDS = {ArtifactKind.K8S, ArtifactKind.DOCKERFILE} | RENDERS_K8S
 #: libraries that serve health routes we cannot see as route calls
 HEALTH_LIBS = frozenset(
     {
@@ -55,6 +60,8 @@ def _routes_of(index: RepoIndex, directory: str) -> tuple[list[Route], bool]:
 
 def _files_by_path(index: RepoIndex) -> tuple[list[str], list[CodeService]]:
     """Every parsed code file's path, sorted, and the code service holding it."""
+    from linter.code.index import code_index
+
     pairs = sorted((p, svc) for svc in code_index(index).services for p in svc.files)
     return [p for p, _ in pairs], [svc for _, svc in pairs]
 
@@ -108,50 +115,58 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
       httpGet: {path: /healthz, port: 8080}   # fails: the code serves /health only
     ```
     """
-    if index.named_files and not any(
-        index.kind_of(t) in (ArtifactKind.K8S, ArtifactKind.DOCKERFILE) for t in index.targets()
-    ):
+    if index.named_files and not any(index.kind_of(t) in PROBE_KINDS for t in index.targets()):
         return  # findings sit on probes and HEALTHCHECKs: none is among the named files
+    from linter.code.facts import route_serves
+
     for svc in services(index):
+        # the probes first: a service none of whose probes can be reported (a run on named
+        # files) needs no routes, so its code is not read
+        probes = [p for p in _probes(svc) if reportable(index, p[0].path)]
+        if not probes:
+            continue
         routes, lib = _routes_of(index, svc.directory)
         if not routes or lib:
             continue
-        for ref in svc.containers:
-            c = ref.container
-            for probe in PROBES:
-                p = c.get(probe)
-                hg = p.get("httpGet") if isinstance(p, dict) else None
-                path = hg.get("path") if isinstance(hg, dict) else None
-                if not isinstance(path, str) or "{{" in path:
-                    continue
-                if any(route_serves(r, path) for r in routes):
-                    continue
-                loc = value_loc(ref.obj.source, hg, "path", ref.obj.label)
-                if loc is None:
-                    continue
-                yield ctx.finding(
-                    loc,
-                    f"{probe} path `{path}` of container `{c.get('name', '?')}` "
-                    f"({ref.obj.label}) is served by no route of service `{svc.name}`; "
-                    f"routes found: {_describe(routes)}.",
-                    related=[routes[0].loc],
-                )
-        for df in svc.dockerfiles:
-            stage = df.final_stage
-            if stage is None:
+        for loc, path, message in probes:
+            if any(route_serves(r, path) for r in routes):
                 continue
-            for instr in stage.instructions:
-                if instr.cmd != "HEALTHCHECK":
-                    continue
-                m = _URL.search(instr.text)
-                if m is None:
-                    continue
+            yield ctx.finding(
+                loc, f"{message}; routes found: {_describe(routes)}.", related=[routes[0].loc]
+            )
+
+
+def _probes(svc: Service) -> Iterator[tuple[Location, str, str]]:
+    """(where, path, message) of each HTTP probe of the service's containers, then of each URL its
+    Dockerfiles' ``HEALTHCHECK`` requests."""
+    for ref in svc.containers:
+        c = ref.container
+        for probe in PROBES:
+            p = c.get(probe)
+            hg = p.get("httpGet") if isinstance(p, dict) else None
+            path = hg.get("path") if isinstance(hg, dict) else None
+            if not isinstance(path, str) or "{{" in path:
+                continue
+            loc = value_loc(ref.obj.source, hg, "path", ref.obj.label)
+            if loc is not None:
+                yield (
+                    loc,
+                    path,
+                    f"{probe} path `{path}` of container `{c.get('name', '?')}` "
+                    f"({ref.obj.label}) is served by no route of service `{svc.name}`",
+                )
+    for df in svc.dockerfiles:
+        stage = df.final_stage
+        if stage is None:
+            continue
+        for instr in stage.instructions:
+            if instr.cmd != "HEALTHCHECK":
+                continue
+            m = _URL.search(instr.text)
+            if m is not None:
                 path = m.group(1) or "/"
-                if any(route_serves(r, path) for r in routes):
-                    continue
-                yield ctx.finding(
+                yield (
                     df.loc(instr),
-                    f"HEALTHCHECK requests `{path}`, which no route of service `{svc.name}` "
-                    f"serves; routes found: {_describe(routes)}.",
-                    related=[routes[0].loc],
+                    path,
+                    f"HEALTHCHECK requests `{path}`, which no route of service `{svc.name}` serves",
                 )

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from linter.output import render
+import attr
+import sarif_om as om
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linter.output import render, sarif
 from tests.conftest import run_scan, validate_sarif
 
 
@@ -111,3 +117,45 @@ def test_json_shape(tmp_path: Path) -> None:
     }
     assert first["location"]["path"] == "k8s dir/pod.yaml"
     assert doc["notifications"][0]["code"] == "prodready-parse-error"
+
+
+_CLASSES = [
+    om.Result,
+    om.Location,
+    om.PhysicalLocation,
+    om.Region,
+    om.ArtifactLocation,
+    om.Suppression,
+    om.LogicalLocation,
+    om.Message,
+]
+
+
+@st.composite
+def _object_values(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
+    """A sarif-om class and values for some of its attributes: JSON leaves, None, or the
+    attribute's own default (left out unless SARIF needs it written)."""
+    cls = draw(st.sampled_from(_CLASSES))
+    fields = attr.fields(cls)
+    chosen = draw(st.lists(st.sampled_from(fields), unique=True, max_size=8))
+    values: dict[str, Any] = {}
+    for f in draw(st.permutations(chosen)):
+        leaf = st.one_of(st.none(), st.text(max_size=5), st.integers(-2, 3), st.booleans())
+        if f.default is not attr.NOTHING:
+            leaf = st.one_of(leaf, st.just(f.default))
+        values[f.name] = draw(leaf)
+    return cls, values
+
+
+@settings(max_examples=300, deadline=None)
+@given(_object_values())
+def test_direct_objects_encode_as_sarif_om_objects(case: tuple[type, dict[str, Any]]) -> None:
+    """Results and locations are written as dicts directly: the same names, order, defaults
+    and left-out values as encoding the sarif-om object (a required attribute is given)."""
+    cls, values = case
+    required = {
+        f.name: "x" for f in attr.fields(cls) if f.default is attr.NOTHING and f.name not in values
+    }
+    values = {**values, **required}
+    direct = sarif._obj(cls, **values)
+    assert list(direct.items()) == list(sarif.encode(cls(**values)).items())

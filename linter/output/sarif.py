@@ -1,7 +1,10 @@
 """SARIF 2.1.0 for GitHub code scanning, built with sarif-om's object model.
 
 sarif-om's own serializer drops values equal to defaults and is slow, so :func:`encode` walks the
-attrs fields itself, using each field's ``schema_property_name``.
+attrs fields itself, using each field's ``schema_property_name``. The thousands of results (and
+their locations) are not made as sarif-om objects (30 attributes each, most of them None, all set
+and then walked again): :func:`_obj` writes the JSON object a sarif-om class would encode to,
+with the same names, order and defaults, from the few values given.
 """
 
 from __future__ import annotations
@@ -44,21 +47,63 @@ RENAMES = {(om.Suppression, "state"): "status"}
 KEEP_DEFAULT = frozenset({"level", "kind", "status"})
 
 
-#: per sarif-om class: attribute -> (JSON name, default or NOTHING, always written)
-_FIELDS: dict[type, dict[str, tuple[str, Any, bool]]] = {}
+#: per sarif-om class: attribute -> (JSON name, default or NOTHING, always written, position)
+_FIELDS: dict[type, dict[str, tuple[str, Any, bool, int]]] = {}
+#: per sarif-om class: the (attribute, default) pairs written even when default
+_KEPT: dict[type, list[tuple[str, Any]]] = {}
+#: (class, the names given) -> (attribute, JSON name, default, always written), in field order
+_ORDERS: dict[tuple[type, tuple[str, ...]], list[tuple[str, str, Any, bool]]] = {}
+
+
+class Encoded(list[Any]):
+    """JSON values already encoded (by :func:`_obj`): :func:`encode` writes them as they are."""
+
+
 #: types written as they are (most values of a log: asked first, without attrs' lookup)
-_LEAVES = frozenset({str, int, float, bool})
+_LEAVES = frozenset({str, int, float, bool, Encoded})
 
 
-def _fields(cls: type) -> dict[str, tuple[str, Any, bool]]:
+def _fields(cls: type) -> dict[str, tuple[str, Any, bool, int]]:
     table = _FIELDS.get(cls)
     if table is None:
         table = {}
-        for f in attr.fields(cls):
+        for i, f in enumerate(attr.fields(cls)):
             key = RENAMES.get((cls, f.name), f.metadata.get("schema_property_name", f.name))
-            table[f.name] = (key, f.default, key in KEEP_DEFAULT)
+            table[f.name] = (key, f.default, key in KEEP_DEFAULT, i)
         _FIELDS[cls] = table
+        _KEPT[cls] = [
+            (name, default)
+            for name, (_, default, keep, _) in table.items()
+            if keep and default is not attr.NOTHING
+        ]
     return table
+
+
+def _obj(cls: type, **values: Any) -> dict[str, Any]:
+    """What :func:`encode` makes of ``cls(**values)`` when the values are encoded already (JSON
+    leaves, lists and dicts of them): fields in the class's order, None and defaults left out."""
+    if cls not in _FIELDS:
+        _fields(cls)
+    for name, default in _KEPT[cls]:  # written even when it is the default: the object has it
+        if name not in values:
+            factory = getattr(default, "factory", None)  # an attrs Factory default
+            values[name] = factory() if callable(factory) else default
+    given = (cls, tuple(values))  # a call site gives the same names in the same order
+    order = _ORDERS.get(given)
+    if order is None:
+        table = _FIELDS[cls]
+        order = _ORDERS[given] = [
+            (name, *table[name][:3]) for name in sorted(values, key=lambda n: table[n][3])
+        ]
+    out: dict[str, Any] = {}
+    for name, key, default, keep in order:
+        value = values[name]
+        if value is None:
+            continue
+        if not keep and default is not attr.NOTHING and value == default:
+            continue
+        out[key] = value
+    return out
 
 
 def encode(obj: Any) -> Any:
@@ -76,7 +121,7 @@ def encode(obj: Any) -> Any:
         for name, value in vars(obj).items():
             if value is None:
                 continue
-            key, default, keep = table[name]
+            key, default, keep, _ = table[name]
             if not keep and default is not attr.NOTHING and value == default:
                 continue
             out[key] = value if type(value) in _LEAVES else encode(value)
@@ -90,27 +135,30 @@ def _uri(path: str) -> tuple[str, str | None]:
     return quote(path, safe="/"), "%SRCROOT%"
 
 
-def _physical(loc: Location, snippet: str | None = None) -> om.PhysicalLocation:
+def _physical(loc: Location, snippet: str | None = None) -> dict[str, Any]:
     uri, base = _uri(loc.path)
-    region = om.Region(
+    region = _obj(
+        om.Region,
         start_line=loc.start_line,
         start_column=loc.start_col,
         end_line=loc.end_line,
         end_column=loc.end_col,
-        snippet=om.ArtifactContent(text=snippet) if snippet is not None else None,
+        snippet=_obj(om.ArtifactContent, text=snippet) if snippet is not None else None,
     )
-    return om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=uri, uri_base_id=base), region=region
+    return _obj(
+        om.PhysicalLocation,
+        artifact_location=_obj(om.ArtifactLocation, uri=uri, uri_base_id=base),
+        region=region,
     )
 
 
-def _location(loc: Location, snippet: str | None = None) -> om.Location:
+def _location(loc: Location, snippet: str | None = None) -> dict[str, Any]:
     logical = (
-        [om.LogicalLocation(fully_qualified_name=loc.logical_path, kind="object")]
+        [_obj(om.LogicalLocation, fully_qualified_name=loc.logical_path, kind="object")]
         if loc.logical_path
         else None
     )
-    return om.Location(physical_location=_physical(loc, snippet), logical_locations=logical)
+    return _obj(om.Location, physical_location=_physical(loc, snippet), logical_locations=logical)
 
 
 def rule_descriptor(meta: PolicyMeta) -> om.ReportingDescriptor:
@@ -140,12 +188,13 @@ def rule_descriptor(meta: PolicyMeta) -> om.ReportingDescriptor:
 
 def _result(
     f: Finding, fp: str, rule_index: dict[str, int], snippets: dict[tuple[str, int], str]
-) -> om.Result:
+) -> dict[str, Any]:
     snippet = snippets.get((f.location.path, f.location.start_line))
     suppressions = None
     if f.suppression is not None:
         suppressions = [
-            om.Suppression(
+            _obj(
+                om.Suppression,
                 kind=f.suppression.kind,
                 state="accepted",
                 justification=f.suppression.justification,
@@ -155,15 +204,16 @@ def _result(
             )
         ]
     related = [
-        om.Location(id=i, physical_location=_physical(r)) for i, r in enumerate(f.related, 1)
+        _obj(om.Location, id=i, physical_location=_physical(r)) for i, r in enumerate(f.related, 1)
     ] or None
     props: dict[str, Any] = {"severity": f.severity.label, "confidence": f.confidence.label}
-    props.update({k: v for k, v in f.properties.items() if k not in props})
-    return om.Result(
+    props.update({k: encode(v) for k, v in f.properties.items() if k not in props})
+    return _obj(
+        om.Result,
         rule_id=f.rule_id,
         rule_index=rule_index.get(f.rule_id),
         level=LEVEL[f.severity],
-        message=om.Message(text=f.message),
+        message=_obj(om.Message, text=f.message),
         locations=[_location(f.location, snippet)],
         related_locations=related,
         partial_fingerprints={VERSION_KEY: fp},
@@ -190,11 +240,14 @@ def build_log(result: ScanResult) -> om.SarifLog:
             message=om.Message(text=n.message),
             level=n.level.value,
             descriptor=om.ReportingDescriptorReference(id=n.code),
-            locations=[
-                om.Location(
-                    physical_location=_physical(Location(n.path, n.line or 1, n.column or 1))
-                )
-            ]
+            locations=Encoded(
+                [
+                    _obj(
+                        om.Location,
+                        physical_location=_physical(Location(n.path, n.line or 1, n.column or 1)),
+                    )
+                ]
+            )
             if n.path
             else None,
         )
@@ -228,7 +281,7 @@ def build_log(result: ScanResult) -> om.SarifLog:
                 tool_execution_notifications=notes or None,
             )
         ],
-        results=[_result(f, fp, rule_index, snippets) for f, fp in pairs],
+        results=Encoded(_result(f, fp, rule_index, snippets) for f, fp in pairs),
         column_kind="unicodeCodePoints",
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])

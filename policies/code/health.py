@@ -117,8 +117,6 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     """
     if index.named_files and not any(index.kind_of(t) in PROBE_KINDS for t in index.targets()):
         return  # findings sit on probes and HEALTHCHECKs: none is among the named files
-    from linter.code.facts import route_serves
-
     for svc in services(index):
         # the probes first: a service none of whose probes can be reported (a run on named
         # files) needs no routes, so its code is not read
@@ -128,6 +126,8 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
         routes, lib = _routes_of(index, svc.directory)
         if not routes or lib:
             continue
+        from linter.code.facts import route_serves
+
         for loc, path, message in probes:
             if any(route_serves(r, path) for r in routes):
                 continue

@@ -26,7 +26,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from linter.fileviews import file_view
-from linter.model import ArtifactKind, Location
+from linter.model import ENV_READ_KINDS, ArtifactKind, Location
 from linter.source import SourceFile
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ if TYPE_CHECKING:
 K = ArtifactKind
 
 #: the artifact kinds that can read environment variables
-READ_KINDS: frozenset[ArtifactKind] = frozenset(
-    {K.PYTHON, K.JAVASCRIPT, K.TYPESCRIPT, K.GO, K.COMPOSE}
-)
+READ_KINDS: frozenset[ArtifactKind] = ENV_READ_KINDS
 
 
 @dataclass(frozen=True, slots=True)

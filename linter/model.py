@@ -69,6 +69,16 @@ class ArtifactKind(enum.StrEnum):
 
 #: every kind: a policy that reads all text files (the secret scanner) declares this
 ALL_KINDS: frozenset[ArtifactKind] = frozenset(ArtifactKind)
+#: the kinds whose files can read environment variables (linter/envreads.py)
+ENV_READ_KINDS: frozenset[ArtifactKind] = frozenset(
+    {
+        ArtifactKind.PYTHON,
+        ArtifactKind.JAVASCRIPT,
+        ArtifactKind.TYPESCRIPT,
+        ArtifactKind.GO,
+        ArtifactKind.COMPOSE,
+    }
+)
 #: the kinds that render to Kubernetes manifests (a Helm chart and its templates, a kustomization)
 RENDERS_K8S: frozenset[ArtifactKind] = frozenset(
     {ArtifactKind.HELM_CHART, ArtifactKind.HELM_TEMPLATE, ArtifactKind.KUSTOMIZATION}

@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,6 +62,8 @@ def write_cache_file(path: str, payload: Any, keep: int = 0) -> bool:
     + rename; the C encoder: ``json.dump`` is pure Python). With ``keep``, only the ``keep``
     newest files of the directory with the same name prefix (up to the first ``-``) are kept.
     False when it could not be written (a read-only tree just means no cache)."""
+    import tempfile  # (and random, hashlib's seeding): only a run that writes a cache file
+
     directory = os.path.dirname(path)
     prefix = os.path.basename(path).split("-", 1)[0] + "-"
     try:

@@ -28,8 +28,7 @@ from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from linter.envreads import env_reads
-from linter.model import ArtifactKind, Confidence
+from linter.model import ENV_READ_KINDS, ArtifactKind, Confidence
 from linter.source import SourceFile
 
 if TYPE_CHECKING:
@@ -718,6 +717,10 @@ def _service_account_hits(text: str, offsets: _Offsets) -> list[Candidate]:
 
 def _env_default_hits(src: SourceFile) -> list[Candidate]:
     out: list[Candidate] = []
+    if src.kind not in ENV_READ_KINDS:
+        return out  # (and the reader is not imported: a run on a Dockerfile does not need it)
+    from linter.envreads import env_reads
+
     for read in env_reads(src):
         d = read.default
         if d is None or not is_password_name(read.name) or d.lower() not in DEFAULT_PASSWORDS:

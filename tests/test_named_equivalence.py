@@ -329,3 +329,46 @@ def _notes(result: object, path: str) -> list[tuple[str, str]]:
     """What a scan noted about one file (an unparsed file, a template read as a manifest)."""
     notes = result.notifications  # type: ignore[attr-defined]
     return sorted((n.code, n.message) for n in notes if n.path == path)
+
+
+def test_env_templates_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template nested below another is the nearest one of the code beside it; a named
+    template reads only the templates at or below it."""
+    files = {
+        ".env.example": "ROOT_ONLY=\n",
+        "tool.py": 'import os\nx = os.environ["ROOT_ONLY"]\ny = os.environ["TOOL_TOKEN"]\n',
+        "services/api/.env.example": "DATABASE_URL=\n",
+        "services/api/app.py": 'import os\nurl = os.environ["DATABASE_URL"]\n'
+        'key = os.environ["STRIPE_KEY"]\n',
+        "services/api/worker/.env.example": "QUEUE_URL=\n",
+        "services/api/worker/run.py": 'import os\nq = os.environ["QUEUE_URL"]\n'
+        'd = os.environ["DATABASE_URL"]\n',
+        "services/web/.env.example": "PORT=\n",
+        "services/web/server.js": "const port = process.env.PORT;\nconst s = process.env.SECRET;\n",
+    }
+    _write_repo(tmp_path, files)
+    full = _findings(run_scan(["."], tmp_path, check_sarif=False))
+    incomplete = {p: m for p, _, _, r, m in full if r == "env-template-incomplete"}
+    assert sorted(incomplete) == [
+        ".env.example",
+        "services/api/.env.example",
+        "services/api/worker/.env.example",
+        "services/web/.env.example",
+    ]
+    assert "`DATABASE_URL`" in incomplete["services/api/worker/.env.example"]
+    assert "`QUEUE_URL`" not in incomplete["services/api/.env.example"]  # worker's is nearer
+    assert "`TOOL_TOKEN`" in incomplete[".env.example"]
+    assert "`STRIPE_KEY`" not in incomplete[".env.example"]  # api's template is nearer
+    _assert_equivalent(tmp_path)
+    from linter.parsers import envfile
+
+    parsed: list[str] = []
+    real = envfile.parse_env
+
+    def spy(src: object) -> object:
+        parsed.append(src.path)  # type: ignore[attr-defined]
+        return real(src)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(envfile, "parse_env", spy)
+    run_scan(["services/api/.env.example"], tmp_path, check_sarif=False)
+    assert sorted(set(parsed)) == ["services/api/.env.example", "services/api/worker/.env.example"]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from linter.discover import FoundFile, under
 from linter.envreads import ENV_READS, READ_KINDS, EnvRead, cached_env_reads
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
@@ -370,7 +371,15 @@ def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     → services/api/.env.example:1 lacks 1 variable the code reads: `STRIPE_API_KEY` (app.py:3)
     ```
     """
-    by_dir = cached_templates_by_dir(index)
+    if index.named_files:
+        # the code below a named template has its nearest template at or below it: only those
+        # templates are read (not every one of the repo)
+        named = {
+            posixpath.dirname(t.path) for t in index.targets() if index.kind_of(t) == K.ENV_TEMPLATE
+        }
+        by_dir = _templates_below(index, named)
+    else:
+        by_dir = cached_templates_by_dir(index)
     # only templates that are checked (all of them, or the named files in a pre-commit run)
     checked = {
         d: group
@@ -385,9 +394,8 @@ def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
     known = ENV_READS.prefetched(index)
     sources = [
         src
-        for f in index.all_found()
-        if _below_any(f.path, checked)
-        and index.kind_of(f) in READ_KINDS
+        for f in _files_below(index, checked)
+        if index.kind_of(f) in READ_KINDS
         and (known is None or known.get(f.path))
         and (src := index.source(f)) is not None
     ]
@@ -405,15 +413,39 @@ def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
                 yield _incomplete(ctx, tpl, group, missing[directory])
 
 
-def _below_any(path: str, dirs: dict[str, list[EnvFile]]) -> bool:
-    cur = posixpath.dirname(path)
-    while True:
-        if cur in dirs:
-            return True
-        parent = posixpath.dirname(cur)
-        if parent == cur:
-            return False
-        cur = parent
+def _inside(path: str, directory: str) -> bool:
+    return not directory or path.startswith(directory + "/")
+
+
+def _templates_below(index: RepoIndex, roots: set[str]) -> dict[str, list[EnvFile]]:
+    """:func:`cached_templates_by_dir` for the templates at or below ``roots`` only."""
+    out: dict[str, list[EnvFile]] = {}
+    for f in index.files_of({K.ENV_TEMPLATE}):
+        directory = posixpath.dirname(f.path)
+        if not any(directory == r or _inside(directory, r) for r in roots):
+            continue
+        src = index.source(f)
+        env = index.parsed(src) if src is not None else None
+        if env is not None:
+            out.setdefault(directory, []).append(env)
+    for group in out.values():
+        group.sort(key=lambda e: e.source.path)
+    return out
+
+
+def _files_below(index: RepoIndex, dirs: Iterable[str]) -> list[FoundFile]:
+    """The discovered files at or below any of ``dirs``, in discovery order."""
+    found = index.all_found()
+
+    def by_path() -> tuple[list[str], list[int]]:
+        order = sorted(range(len(found)), key=lambda i: found[i].path)
+        return [found[i].path for i in order], order
+
+    paths, order = index.memo(("secrets.paths-sorted",), by_path)
+    picked: set[int] = set()
+    for d in dirs:
+        picked.update(order[i] for i in under(paths, d))
+    return [found[i] for i in sorted(picked)]
 
 
 def _incomplete(

@@ -90,15 +90,20 @@ _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 def _read_fd(fd: int, most: int, size_hint: int) -> bytes:
     """Up to ``most`` bytes of an open file, read with ``os.read`` (a buffered file object costs
-    several times more than the read itself for the small files a repo is made of)."""
+    several times more than the read itself for the small files a repo is made of). A read that
+    gives fewer bytes than asked and completes the ``size_hint`` bytes (the size ``fstat`` gave)
+    is the end of the file: no second read to see it end (that one costs half as much again)."""
     parts: list[bytes] = []
     got = 0
     while got < most:
-        chunk = os.read(fd, min(most - got, max(size_hint + 1 - got, 1 << 16)))
+        want = min(most - got, max(size_hint + 1 - got, 1 << 16))
+        chunk = os.read(fd, want)
         if not chunk:
             break
         parts.append(chunk)
         got += len(chunk)
+        if len(chunk) < want and got == size_hint:
+            break
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 

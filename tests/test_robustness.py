@@ -295,6 +295,7 @@ def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
         (200_000, 200_000, 300_000),
         (200_000, 10, 300_000),
         (70_000, 0, 65_537),
+        (100, 5_000, 10_000),  # a file that shrank since the walk
     ],
 )
 def test_read_fd_reads_the_whole_file_up_to_the_limit(
@@ -308,3 +309,24 @@ def test_read_fd_reads_the_whole_file_up_to_the_limit(
         assert index_mod._read_fd(fd, most, hint) == data[:most]
     finally:
         os.close(fd)
+
+
+def test_read_fd_ends_without_an_empty_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short read that completes the size fstat gave is the end: no read to see the end. A
+    short read before that size (a file system that returns less than asked) reads on."""
+    data = bytes(range(200)) * 10
+    calls: list[int] = []
+
+    def fake_read(fd: int, n: int, step: int) -> bytes:
+        got = sum(calls)
+        chunk = data[got : got + min(n, step)]
+        calls.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(os, "read", lambda fd, n: fake_read(fd, n, 1 << 20))
+    assert index_mod._read_fd(0, 10_000, len(data)) == data
+    assert calls == [len(data)]
+    calls.clear()
+    monkeypatch.setattr(os, "read", lambda fd, n: fake_read(fd, n, 700))
+    assert index_mod._read_fd(0, 10_000, len(data)) == data
+    assert calls == [700, 700, 600]

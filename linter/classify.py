@@ -164,6 +164,8 @@ def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K 
         return K.REQUIREMENTS
     if suffix in (".sh", ".bash") or low in ("entrypoint", "docker-entrypoint"):
         return K.SHELL
+    if low == "go.mod":
+        return K.GO_MOD
     return K.TEXT
 
 

@@ -57,6 +57,7 @@ class ArtifactKind(enum.StrEnum):
     REQUIREMENTS = "requirements"
     PYPROJECT = "pyproject"
     PACKAGE_JSON = "package-json"
+    GO_MOD = "go-mod"
     PROMETHEUS_RULE = "prometheus-rule"
     HELM_CHART = "helm-chart"
     HELM_TEMPLATE = "helm-template"

@@ -34,7 +34,7 @@ from linter.discover import FoundFile, WalkRecord, walk
 from linter.model import ArtifactKind, Notification, NotificationLevel, note_from_json, note_to_json
 from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
 
-FORMAT = 3
+FORMAT = 4
 
 
 def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:

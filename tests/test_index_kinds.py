@@ -34,6 +34,7 @@ NAMES = [
     "data.json",
     "package.json",
     "requirements.txt",
+    "go.mod",
     "main.py",
     "index.ts",
     "logo.png",
@@ -49,7 +50,17 @@ ASKED = [
     frozenset(c)
     for n in (1, 2, 3)
     for c in itertools.combinations(
-        [K.DOCKERFILE, K.K8S, K.YAML, K.JSON, K.TEXT, K.HELM_TEMPLATE, K.PROMETHEUS_RULE, K.PYTHON],
+        [
+            K.DOCKERFILE,
+            K.K8S,
+            K.YAML,
+            K.JSON,
+            K.TEXT,
+            K.HELM_TEMPLATE,
+            K.PROMETHEUS_RULE,
+            K.PYTHON,
+            K.GO_MOD,
+        ],
         n,
     )
 ][::5]

@@ -372,3 +372,26 @@ def test_env_templates_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(envfile, "parse_env", spy)
     run_scan(["services/api/.env.example"], tmp_path, check_sarif=False)
     assert sorted(set(parsed)) == ["services/api/.env.example", "services/api/worker/.env.example"]
+
+
+def test_go_module_file_by_file(tmp_path: Path) -> None:
+    """go.mod (a text file) is where the dependency findings of a Go service sit: a run on the
+    named go.mod reports them too."""
+    _write_repo(
+        tmp_path,
+        {
+            "svc/go.mod": "module example.com/svc\n\ngo 1.22\n\nrequire (\n"
+            "\tgithub.com/gin-gonic/gin v1.9.1\n\tgithub.com/lib/pq v1.10.9\n)\n",
+            "svc/main.go": 'package main\n\nimport (\n\t"github.com/gin-gonic/gin"\n'
+            '\t_ "github.com/lib/pq"\n)\n\nfunc main() {\n\tr := gin.Default()\n'
+            '\tr.GET("/healthz", func(c *gin.Context) { c.String(200, "ok") })\n'
+            '\tr.Run(":8080")\n}\n',
+        },
+    )
+    full = {(p, r) for p, _, _, r, _ in _findings(run_scan(["."], tmp_path, check_sarif=False))}
+    assert {
+        ("svc/go.mod", "code-missing-metrics"),
+        ("svc/go.mod", "repo-missing-api-spec"),
+        ("svc/go.mod", "repo-missing-migrations"),
+    } <= full
+    _assert_equivalent(tmp_path)

@@ -22,11 +22,9 @@ from linter.source import SourceFile
 K = ArtifactKind
 
 #: every dependency-manifest and source kind a project policy reads
-PROJECT_KINDS = frozenset(
-    {K.PACKAGE_JSON, K.REQUIREMENTS, K.PYPROJECT, K.JAVASCRIPT, K.TYPESCRIPT, K.PYTHON, K.GO}
-)
 #: the dependency manifests whose lines the "missing in this service" findings point at
-MANIFEST_KINDS = frozenset({K.PACKAGE_JSON, K.REQUIREMENTS, K.PYPROJECT})
+MANIFEST_KINDS = frozenset({K.PACKAGE_JSON, K.REQUIREMENTS, K.PYPROJECT, K.GO_MOD})
+PROJECT_KINDS = MANIFEST_KINDS | {K.JAVASCRIPT, K.TYPESCRIPT, K.PYTHON, K.GO}
 SOURCE_KINDS = frozenset({K.JAVASCRIPT, K.TYPESCRIPT, K.PYTHON, K.GO})
 
 HTTP_FRAMEWORKS = frozenset(

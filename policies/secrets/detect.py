@@ -400,7 +400,17 @@ _BARE_ASSIGN = re.compile(
     re.VERBOSE,
 )
 BARE_KINDS = frozenset(
-    {K.YAML, K.COMPOSE, K.ENV_FILE, K.ENV_TEMPLATE, K.TEXT, K.SHELL, K.GITLAB_CI, K.GHA_WORKFLOW}
+    {
+        K.YAML,
+        K.COMPOSE,
+        K.ENV_FILE,
+        K.ENV_TEMPLATE,
+        K.TEXT,
+        K.GO_MOD,
+        K.SHELL,
+        K.GITLAB_CI,
+        K.GHA_WORKFLOW,
+    }
 )
 _JWT_CALL = re.compile(
     r"""\bjwt\.(?:sign|verify|encode|decode)\(\s*[^,()]+?,\s*(?P<q>["'`])(?P<value>[^"'`\\\n]{1,300})(?P=q)"""

@@ -39,6 +39,19 @@ def _findings(result: object, path: str | None = None) -> list[tuple[str, int, i
     )
 
 
+def _parsed_paths(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[str]:
+    """The paths of the sources ``module.name`` (a parse function) is called with from now on."""
+    paths: list[str] = []
+    real = getattr(module, name)
+
+    def spy(src: object) -> object:
+        paths.append(src.path)  # type: ignore[attr-defined]
+        return real(src)
+
+    monkeypatch.setattr(module, name, spy)
+    return paths
+
+
 def _assert_reported_kinds(result: object) -> None:
     """Every finding sits on a file of one of its rule's ``report_kinds`` (a named run skips a
     rule whose report kinds hold none of the named files' kinds)."""
@@ -257,14 +270,7 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
     # and the graph of a named run really is smaller: unrelated manifests are not parsed
     from linter import index as index_module
 
-    parsed: list[str] = []
-    real = index_module._parse
-
-    def spy(src: object) -> object:
-        parsed.append(src.path)  # type: ignore[attr-defined]
-        return real(src)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(index_module, "_parse", spy)
+    parsed = _parsed_paths(monkeypatch, index_module, "_parse")
     run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
     assert "deploy/unrelated.yaml" not in parsed and "deploy/gone-hpa.yaml" not in parsed
     assert "deploy/frontend-svc.yaml" in parsed and "deploy/escaped-svc.yaml" in parsed
@@ -367,14 +373,7 @@ def test_env_templates_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     _assert_equivalent(tmp_path)
     from linter.parsers import envfile
 
-    parsed: list[str] = []
-    real = envfile.parse_env
-
-    def spy(src: object) -> object:
-        parsed.append(src.path)  # type: ignore[attr-defined]
-        return real(src)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(envfile, "parse_env", spy)
+    parsed = _parsed_paths(monkeypatch, envfile, "parse_env")
     run_scan(["services/api/.env.example"], tmp_path, check_sarif=False)
     assert sorted(set(parsed)) == ["services/api/.env.example", "services/api/worker/.env.example"]
 

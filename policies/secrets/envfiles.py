@@ -413,16 +413,12 @@ def env_template_incomplete(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
                 yield _incomplete(ctx, tpl, group, missing[directory])
 
 
-def _inside(path: str, directory: str) -> bool:
-    return not directory or path.startswith(directory + "/")
-
-
 def _templates_below(index: RepoIndex, roots: set[str]) -> dict[str, list[EnvFile]]:
     """:func:`cached_templates_by_dir` for the templates at or below ``roots`` only."""
     out: dict[str, list[EnvFile]] = {}
     for f in index.files_of({K.ENV_TEMPLATE}):
         directory = posixpath.dirname(f.path)
-        if not any(directory == r or _inside(directory, r) for r in roots):
+        if not any(not r or directory == r or directory.startswith(r + "/") for r in roots):
             continue
         src = index.source(f)
         env = index.parsed(src) if src is not None else None

@@ -399,3 +399,19 @@ def test_go_module_file_by_file(tmp_path: Path) -> None:
         ("svc/go.mod", "repo-missing-migrations"),
     } <= full
     _assert_equivalent(tmp_path)
+
+
+def test_alert_rules_file_by_file(tmp_path: Path) -> None:
+    """The repo-wide alert finding sits on the first rules file in every run (a named run of
+    another rules file does not move it there)."""
+    rules = "groups:\n- name: {0}\n  rules:\n  - alert: {0}Down\n    expr: up == 0\n"
+    _write_repo(
+        tmp_path,
+        {
+            "monitoring/a-rules.yaml": rules.format("A"),
+            "monitoring/b-rules.yaml": rules.format("B"),
+        },
+    )
+    full = {(p, r) for p, _, _, r, _ in _findings(run_scan(["."], tmp_path, check_sarif=False))}
+    assert ("monitoring/a-rules.yaml", "obs-missing-critical-alerts") in full
+    _assert_equivalent(tmp_path)

@@ -65,6 +65,8 @@ class Prefetch:
 
 @dataclass
 class _Job:
+    """The work the workers share: the files to check, their checks and the views to prefetch."""
+
     index: RepoIndex
     policies: Sequence[Policy]
     contexts: Mapping[str, CheckContext]
@@ -299,8 +301,10 @@ class FilePhase:
         spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
         _JOB = self._job = _Job(index, policies, contexts, todo, prefetch, spans, ctx.Value("i", 0))
         try:
-            # never more workers than chunks (a 64-core runner on a 500-file repo forks 4)
-            workers = min(jobs, len(spans))
+            # ``jobs`` processes in all: this one works too (its rules, then the spans nobody has
+            # started), so a worker more would only take CPU from it; and never more workers
+            # than chunks (a 64-core runner on a 500-file repo forks 4)
+            workers = min(jobs - 1, len(spans))
             self._pool = ctx.Pool(workers)
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):

@@ -96,6 +96,25 @@ def test_jobs_output_is_identical(forked_tree: Path) -> None:
     assert '"ruleId": "code-missing-metrics"' in one[0]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_jobs_counts_this_process(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    import multiprocessing.context
+
+    sizes: list[int] = []
+    real = multiprocessing.context.ForkContext.Pool
+
+    def spy(self: Any, processes: int | None = None, *args: Any, **kwargs: Any) -> Any:
+        sizes.append(processes or 0)
+        return real(self, processes, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", spy)
+    _run(forked_tree, jobs, [])
+    assert sizes == [jobs - 1]  # --jobs N: N processes, this one included
+
+
 _WORK_LOOP = parallel._work_loop
 
 

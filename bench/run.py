@@ -63,6 +63,8 @@ REFERENCE_FLOOR = 1.65  # seconds floor.py took on the machine the issue's targe
 
 @dataclass
 class Run:
+    """A timed command: wall and CPU seconds, peak RSS and its output."""
+
     wall: float
     cpu: float  # user + system seconds of the child and its waited-for children
     rss_mb: float
@@ -293,6 +295,8 @@ def verify_template_extras(repo: Path, sarif: Path, planted: Path) -> tuple[int,
 
 
 class Table:
+    """The bench results, printed as a table of metric, value, target and verdict."""
+
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str]] = []
 

@@ -17,6 +17,9 @@ from linter.progress import ProgressBar, format_timings, wanted
 
 @dataclass(frozen=True)
 class Extras:
+    """What a CLI run does around its scan: a diff filter, a baseline to apply or write, progress
+    and timings."""
+
     diff_rev: str | None = None
     baseline: str | None = None
     write_baseline: str | None = None

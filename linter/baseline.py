@@ -30,6 +30,8 @@ STALE = "prodready-stale-baseline"
 
 @dataclass(frozen=True)
 class Entry:
+    """A finding recorded in a baseline file, matched again by its fingerprint."""
+
     fingerprint: str
     rule_id: str
     path: str

@@ -119,6 +119,8 @@ class Command:
 
 @dataclass(frozen=True)
 class GhaStep:
+    """A step of a GitHub Actions job (or of a composite action's ``runs``)."""
+
     source: SourceFile
     job: str
     data: dict[str, Any]
@@ -156,6 +158,8 @@ class GhaStep:
 
 @dataclass(frozen=True)
 class GhaJob:
+    """A job of a GitHub Actions workflow."""
+
     source: SourceFile
     id: str
     data: dict[str, Any]
@@ -175,6 +179,9 @@ class GhaJob:
 
 @dataclass
 class Pipeline:
+    """A CI configuration file read as a pipeline: its commands, and its jobs and steps for GitHub
+    Actions."""
+
     source: SourceFile
     kind: ArtifactKind  # GHA_WORKFLOW, GHA_ACTION, GITLAB_CI or TEXT (another CI system)
     data: dict[str, Any]

@@ -19,6 +19,8 @@ DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of a scan, from the config file and the command line."""
+
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

@@ -31,6 +31,8 @@ K = ArtifactKind
 
 @dataclass
 class ScanResult:
+    """What a scan found and noted, with the rules it ran and the repo index it read."""
+
     findings: list[Finding]
     notifications: list[Notification]
     rules: list[PolicyMeta]
@@ -56,6 +58,8 @@ class ScanResult:
 
 @dataclass(frozen=True)
 class ScanOptions:
+    """What to scan and how: paths, rule selection, config, cache, jobs and network access."""
+
     paths: Sequence[str] = (".",)
     config_path: str | None = None
     select: Sequence[str] = ()

@@ -40,6 +40,8 @@ READ_KINDS: frozenset[ArtifactKind] = ENV_READ_KINDS
 
 @dataclass(frozen=True, slots=True)
 class EnvRead:
+    """A read of an environment variable in code, a Dockerfile or a manifest."""
+
     name: str
     line: int  # 1-based
     col: int  # 1-based column of the variable name

@@ -34,6 +34,9 @@ VIEWS: dict[str, FileView[Any]] = {}
 
 @dataclass(frozen=True, eq=False)
 class FileView(Generic[T]):
+    """A fact computed from each file of some kinds (its env var reads, say), computed once per
+    scan."""
+
     name: str
     kinds: frozenset[ArtifactKind]
     compute: Callable[[SourceFile], T]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ImageRef:
+    """A container image reference split into repository, tag and digest."""
+
     raw: str
     repository: str
     tag: str | None

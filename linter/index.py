@@ -108,6 +108,8 @@ def _read_fd(fd: int, most: int, size_hint: int) -> bytes:
 
 
 class RepoIndex:
+    """The files of a scan, read, classified and parsed on demand, and the views policies share."""
+
     def __init__(
         self,
         root: str,

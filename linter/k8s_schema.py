@@ -187,6 +187,8 @@ def to_plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class SchemaProblem:
+    """A place where an object does not match its Kubernetes schema."""
+
     path: tuple[str | int, ...]  # where in the object (the parent for unknown fields)
     key: str | int | None  # the offending key / index (None: the object itself)
     message: str

@@ -9,6 +9,8 @@ from typing import Any
 
 
 class Severity(enum.IntEnum):
+    """How bad a finding is, from info to critical."""
+
     INFO = 0
     LOW = 1
     MEDIUM = 2
@@ -29,6 +31,8 @@ class Severity(enum.IntEnum):
 
 
 class Confidence(enum.IntEnum):
+    """How sure a rule is that its finding is a real problem."""
+
     LOW = 0
     MEDIUM = 1
     HIGH = 2
@@ -113,6 +117,8 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
+    """Why a finding is suppressed: an inline comment or annotation, the config or a baseline."""
+
     kind: str  # "inSource" (comment / annotation) or "external" (config, baseline)
     justification: str
     location: Location | None = None
@@ -120,6 +126,8 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A problem a rule found, at a location, with the values its output must redact."""
+
     rule_id: str
     message: str
     severity: Severity
@@ -137,6 +145,8 @@ class Finding:
 
 
 class NotificationLevel(enum.StrEnum):
+    """How serious a notification is."""
+
     NOTE = "note"
     WARNING = "warning"
     ERROR = "error"

@@ -46,6 +46,8 @@ def _norm(ecosystem: str, name: str) -> str:
 
 @dataclass
 class OsvDatabase:
+    """OSV advisories by ecosystem and package, loaded from a directory or zip."""
+
     #: (ecosystem, normalised package name) → advisories
     advisories: dict[tuple[str, str], list[dict[str, Any]]]
     problems: list[str]  # unreadable advisory files, reported as one notification
@@ -217,6 +219,8 @@ def _in_range(
 
 @dataclass(frozen=True)
 class Match:
+    """An advisory that applies to a pinned dependency version."""
+
     id: str
     aliases: tuple[str, ...]
     summary: str

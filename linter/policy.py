@@ -43,6 +43,8 @@ Scope = Literal["file", "repo"]
 
 @dataclass(frozen=True)
 class PolicyMeta:
+    """A rule's metadata, the one source of its docs, ``explain``, SARIF rule and config options."""
+
     id: str
     summary: str
     description: str
@@ -95,6 +97,8 @@ CheckFn = Callable[..., Iterable[Finding]]
 
 @dataclass(frozen=True)
 class Policy:
+    """A rule: its metadata and its check function."""
+
     meta: PolicyMeta
     check: CheckFn
 

@@ -37,6 +37,8 @@ GROUP = "prodready.policies"
 
 @dataclass(frozen=True)
 class Registry:
+    """The installed rules, by id, and the engine's own rules."""
+
     policies: Mapping[str, Policy]
     engine_rules: Mapping[str, PolicyMeta]
 

@@ -52,6 +52,8 @@ class Origin:
 
 @dataclass
 class Rendered:
+    """The manifests rendered from Helm charts and Kustomize overlays, and where each came from."""
+
     manifests: list[K8sManifest] = field(default_factory=list)
     origins: dict[str, Origin] = field(default_factory=dict)
 

@@ -175,12 +175,16 @@ def request_key(request: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Hit:
+    """A replayed run: its output and its exit code."""
+
     text: str
     code: int
 
 
 @dataclass(frozen=True)
 class Walk:
+    """The settings a walk of the scan root depends on."""
+
     root: str
     base: str
     excludes: tuple[str, ...]

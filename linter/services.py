@@ -37,6 +37,8 @@ ImageSource = Callable[["RepoIndex"], Iterable[tuple[str, str]]]
 
 @dataclass(frozen=True)
 class K8sContainerRef:
+    """A container of a Kubernetes workload that runs a service's image."""
+
     obj: K8sObject
     container: dict[str, Any]
     index: int
@@ -47,6 +49,8 @@ class K8sContainerRef:
 
 @dataclass
 class Service:
+    """A service: the Dockerfiles of a directory, the images they build and what runs them."""
+
     directory: str  # the Dockerfiles' directory, their default build context ('' = scan root)
     dockerfiles: list[DockerfileArtifact] = field(default_factory=list)
     image_names: set[str] = field(default_factory=set)

@@ -10,6 +10,8 @@ from linter.model import ArtifactKind
 
 @dataclass(eq=False)
 class SourceFile:
+    """A file's text, with its display and absolute paths and its kind."""
+
     path: str
     abspath: str
     kind: ArtifactKind

@@ -66,6 +66,8 @@ ENGINE_RULES: Mapping[str, PolicyMeta] = {
 
 @dataclass
 class Directive:
+    """An inline suppression comment (or annotation): the rules it names and the lines it covers."""
+
     location: Location
     rule_ids: tuple[str, ...]
     reason: str

@@ -47,6 +47,8 @@ def pod_spec(obj: K8sObject) -> tuple[dict[str, Any], str] | None:
 
 @dataclass(frozen=True)
 class Container:
+    """A container (or init container) of a workload's pod spec."""
+
     obj: K8sObject
     data: dict[str, Any]
     seq: list[Any]

@@ -33,6 +33,8 @@ def _age(root: Path) -> None:
 
 
 class Counting:
+    """Counts the walks a scan makes (the cache hit makes none)."""
+
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.walks = 0
         real = wc.walk

@@ -25,6 +25,8 @@ from linter.registry import load as load_registry
 
 
 class Status(enum.StrEnum):
+    """How a checklist item came out of a scan."""
+
     PASS = "pass"
     FAIL = "fail"
     NOT_APPLICABLE = "not-applicable"
@@ -48,6 +50,8 @@ STATUS_ORDER = (Status.PASS, Status.FAIL, Status.PARTIAL, Status.NOT_APPLICABLE,
 
 @dataclass(frozen=True)
 class Score:
+    """Items passed and failed (those a scan decided), with the percentage passed."""
+
     passed: int
     failed: int
 
@@ -69,6 +73,8 @@ class Score:
 
 @dataclass(frozen=True)
 class ItemResult:
+    """A checklist item's status, why, and the findings that decided it."""
+
     item: Item
     status: Status
     reason: str
@@ -83,6 +89,8 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class SectionResult:
+    """The results of a checklist section's items."""
+
     id: str
     title: str
     items: tuple[ItemResult, ...]
@@ -98,6 +106,8 @@ class SectionResult:
 
 @dataclass(frozen=True)
 class Report:
+    """A filled-in checklist: every section's results, for the scanned repository."""
+
     title: str
     source: str
     root: str

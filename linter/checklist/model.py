@@ -93,6 +93,8 @@ SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Item:
+    """A checklist item: what it asks and the rules that decide it (none for a manual item)."""
+
     id: str
     title: str
     kind: ItemKind
@@ -103,6 +105,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
+    """A heading of the checklist and its items."""
+
     id: str
     title: str
     items: tuple[Item, ...]
@@ -110,6 +114,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Checklist:
+    """The production-readiness checklist: its sections, read from its source document."""
+
     title: str
     sections: tuple[Section, ...]
     source: str

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BanditRule:
+    """A prodready rule and the bandit tests that decide it."""
+
     rule_id: str
     tests: tuple[str, ...]
     #: lower-case literals: a file containing none of them cannot trigger these tests
@@ -66,6 +68,8 @@ ALL_TESTS = tuple(sorted({t for r in RULES for t in r.tests}))
 
 @dataclass(frozen=True)
 class BanditIssue:
+    """An issue bandit reported, at its location."""
+
     test_id: str
     text: str
     severity: str

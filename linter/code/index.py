@@ -135,6 +135,9 @@ class Launcher:
 
 @dataclass
 class CodeService:
+    """A code service: a directory with a Dockerfile or a dependency manifest, and the code below
+    it."""
+
     directory: str
     files: dict[str, CodeFile] = field(default_factory=dict)
     #: every code file of the service, parsed or not (prefilter)
@@ -370,6 +373,8 @@ class CodeService:
 
 @dataclass
 class CodeIndex:
+    """The code services of a scan and the facts of each code file they hold."""
+
     services: list[CodeService]
     files: dict[str, CodeFile]
 

@@ -102,6 +102,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Import:
+    """An import statement (or ``require``) and what it names."""
+
     module: str  # as written: "express", "./lib/shutdown", "flask_limiter", ".shutdown"
     loc: Location
     names: tuple[str, ...] = ()  # Python ``from m import a, b``
@@ -109,6 +111,8 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Assign:
+    """An assignment of a literal or a call: the target as written and its value."""
+
     target: str  # source text of the assigned target
     value: Value
     loc: Location
@@ -116,6 +120,8 @@ class Assign:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """An HTTP route a server registers."""
+
     method: str  # GET, POST, … or ANY
     path: str
     loc: Location
@@ -123,6 +129,9 @@ class Route:
 
 @dataclass
 class CodeFile:
+    """The facts of one code file: imports, calls, assignments, and the routes and handlers derived
+    from them."""
+
     path: str
     lang: str  # python | javascript | typescript | go
     imports: list[Import] = field(default_factory=list)

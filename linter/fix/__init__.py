@@ -132,6 +132,8 @@ def fix_text(
 
 @dataclass
 class FileFix:
+    """The automatic fixes of one file: its text before and after, and the findings they address."""
+
     path: str  # display path
     abspath: str
     before: str

@@ -31,6 +31,8 @@ DEFAULT_RESOURCES: Mapping[str, Mapping[str, str]] = {
 
 @dataclass(frozen=True)
 class ContainerNode:
+    """A container mapping of a manifest with the lines it (and its object) spans."""
+
     data: Any  # CommentedMap
     first: int  # 1-based first line
     last: int  # 1-based last line

@@ -11,6 +11,8 @@ from linter.source import SourceFile
 
 @dataclass(frozen=True)
 class Instruction:
+    """A Dockerfile instruction with its arguments and the lines it spans."""
+
     cmd: str  # upper-case instruction name
     value: tuple[str, ...]
     original: str
@@ -29,6 +31,8 @@ class Instruction:
 
 @dataclass(frozen=True)
 class Stage:
+    """A build stage: its FROM and the instructions up to the next one."""
+
     index: int
     base: str  # image reference as written (ARGs not substituted)
     alias: str
@@ -38,6 +42,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class DockerfileArtifact:
+    """A parsed Dockerfile: its instructions and its stages."""
+
     source: SourceFile
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...]

@@ -15,6 +15,8 @@ _LINE = re.compile(
 
 @dataclass(frozen=True)
 class EnvEntry:
+    """A ``NAME=value`` line of an env file, with the columns of its name and value."""
+
     name: str
     value: str  # unquoted value, inline comment removed
     line: int
@@ -25,6 +27,8 @@ class EnvEntry:
 
 @dataclass(frozen=True)
 class EnvFile:
+    """A parsed env file (``.env.example`` and the like)."""
+
     source: SourceFile
     entries: tuple[EnvEntry, ...]
 

@@ -14,6 +14,8 @@ from linter.source import SourceFile
 
 @dataclass(frozen=True)
 class K8sObject:
+    """A Kubernetes object of a manifest, with the lines it spans."""
+
     source: SourceFile
     data: Any  # the object's mapping (ruamel CommentedMap when positions are known)
     kind: str
@@ -52,6 +54,8 @@ class K8sObject:
 
 @dataclass(frozen=True)
 class K8sManifest:
+    """A manifest file's Kubernetes objects."""
+
     source: SourceFile
     objects: tuple[K8sObject, ...]
 

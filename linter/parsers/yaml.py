@@ -20,6 +20,8 @@ MAX_EXPANDED_NODES = 500_000
 
 @dataclass(frozen=True)
 class YamlDocument:
+    """A document of a YAML stream, with the lines it spans."""
+
     data: Any
     number: int  # 0-based position in the stream
     start_line: int  # 1-based
@@ -28,11 +30,15 @@ class YamlDocument:
 
 @dataclass(frozen=True)
 class YamlFile:
+    """A parsed YAML (or JSON) file: its documents."""
+
     source: SourceFile
     documents: tuple[YamlDocument, ...]
 
 
 class ParseError(Exception):
+    """A file that cannot be parsed; its notification says why."""
+
     def __init__(self, notification: Notification) -> None:
         super().__init__(notification.message)
         self.notification = notification

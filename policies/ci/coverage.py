@@ -25,6 +25,8 @@ NYC_DEFAULT_LINES = 90.0
 
 @dataclass(frozen=True)
 class Threshold:
+    """A coverage gate found in a CI command or a tool's config."""
+
     value: float | None  # None: a gate is configured but its percentage is not a literal
     loc: Location
     tool: str

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ComposeService:
+    """A service of a docker-compose file."""
+
     file: YamlFile
     name: str
     data: dict[str, Any]

@@ -34,6 +34,8 @@ _JSON_OBJECT_KEY = re.compile(r'^(\s*)"((?:[^"\\]|\\.)*)"\s*:\s*\{')
 
 @dataclass(frozen=True)
 class Dep:
+    """A dependency as a manifest or lock file declares it."""
+
     name: str
     version: str | None  # the exact pinned version, None when not pinned to one
     text: str  # the requirement as written

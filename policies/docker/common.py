@@ -82,6 +82,8 @@ def global_args(df: DockerfileArtifact) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class BaseImage:
+    """The base image of a build stage, with ARGs substituted."""
+
     stage: Stage
     written: str  # as in the FROM line
     resolved: str | None  # ARGs substituted (None: an ARG without a default)

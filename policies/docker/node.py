@@ -35,6 +35,8 @@ PACKAGE_MANAGERS = ("npm", "yarn", "pnpm")
 
 @dataclass(frozen=True)
 class Heap:
+    """A Node.js heap size set by ``--max-old-space-size``, and where."""
+
     mib: int
     where: str  # "CMD", "ENV NODE_OPTIONS", "env NODE_OPTIONS of container api", …
     location: Location

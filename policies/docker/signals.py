@@ -39,6 +39,8 @@ _WAIT = re.compile(r"(?:^|[;&|]\s*)wait\b", re.M)
 
 @dataclass(frozen=True)
 class Script:
+    """A shell script a container runs as its entry point."""
+
     text: str
     path: str | None  # repo path when the script comes from the build context
     name: str  # as the container sees it
@@ -46,6 +48,8 @@ class Script:
 
 @dataclass(frozen=True)
 class Problem:
+    """Why SIGTERM does not reach the server: what stands in between, and why."""
+
     what: str  # e.g. "`npm start`"
     why: str
     script: Script | None = None

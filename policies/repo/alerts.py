@@ -19,6 +19,8 @@ K = ArtifactKind
 
 @dataclass(frozen=True)
 class AlertRule:
+    """A Prometheus alerting rule of a rules file or a PrometheusRule."""
+
     name: str
     rule: Any  # the rule's mapping
     yf: YamlFile

@@ -100,6 +100,8 @@ ANCHOR_PREFERENCE = (
 
 @dataclass
 class Project:
+    """A project directory: its dependency manifests and the dependencies they declare."""
+
     directory: str  # display path of the directory ('' when it is the display base)
     manifests: list[str] = field(default_factory=list)
     deps: dict[str, Location] = field(default_factory=dict)

@@ -45,6 +45,8 @@ DEFAULT_CREDENTIAL = "default-credential"
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A literal that looks like a secret, at its columns on a line."""
+
     category: str  # one of the constants above
     label: str  # what it is: "Stripe live secret key", "password", ...
     value: str  # the literal secret (for redact=); never printed
@@ -64,6 +66,8 @@ class Candidate:
 # -- provider patterns ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Provider:
+    """A provider's secret format: needles that gate a line, then its regex."""
+
     label: str
     needles: tuple[str, ...]  # lowercase substrings one of which the line must hold
     rx: str  # group "v" is the secret

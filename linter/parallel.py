@@ -194,14 +194,14 @@ def _take(job: _Job) -> tuple[int, int] | None:
     return job.spans[n]
 
 
-def _work_loop(_: int) -> list[tuple[int, FileEntry, dict[int, Any]]]:
-    """A worker's task: spans, one after the other, until none is left."""
+def _work_next(_: int) -> list[tuple[int, FileEntry, dict[int, Any]]]:
+    """A worker's task: the next span nobody has taken (none once this process took the rest).
+    One task per span, so that each span's results come back as soon as they are done: this
+    process unpickles them while the workers go on, not all at once after the last span."""
     job = _JOB
     assert job is not None
-    out = []
-    while (span := _take(job)) is not None:
-        out.extend(_work(span, job))
-    return out
+    span = _take(job)
+    return [] if span is None else _work(span, job)
 
 
 def _work(span: tuple[int, int], job: _Job) -> list[tuple[int, FileEntry, dict[int, Any]]]:
@@ -314,7 +314,7 @@ class FilePhase:
                 else:
                     index.computed_elsewhere(view.key, partial(self._assembled, index, i, view))
             self.prefetching = bool(prefetch)
-            self._async = self._pool.map_async(_work_loop, range(workers), chunksize=1)
+            self._async = self._pool.map_async(_work_next, range(len(spans)), chunksize=1)
         finally:
             _JOB = None
 

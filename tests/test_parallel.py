@@ -104,24 +104,41 @@ def test_jobs_counts_this_process(
     import multiprocessing.context
 
     sizes: list[int] = []
+    tasks: list[int] = []
     real = multiprocessing.context.ForkContext.Pool
 
     def spy(self: Any, processes: int | None = None, *args: Any, **kwargs: Any) -> Any:
         sizes.append(processes or 0)
-        return real(self, processes, *args, **kwargs)
+        pool = real(self, processes, *args, **kwargs)
+        real_map = pool.map_async
+
+        def map_async(func: Any, iterable: Any, *args: Any, **kwargs: Any) -> Any:
+            tasks.append(len(iterable))
+            return real_map(func, iterable, *args, **kwargs)
+
+        pool.map_async = map_async
+        return pool
 
     monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", spy)
     _run(forked_tree, jobs, [])
     assert sizes == [jobs - 1]  # --jobs N: N processes, this one included
+    files = [p for p in forked_tree.rglob("*") if p.is_file()]
+    targets = sum(1 for p in files if ".prodready_cache" not in p.parts)
+    # a task per span of 5 files: each one's results come back as soon as it is done
+    assert tasks == [-(-targets // 5)]
 
 
-_WORK_LOOP = parallel._work_loop
+_WORK_NEXT = parallel._work_next
+_STARTED: list[bool] = []  # in a worker: whether it ran a task before (each has its own copy)
 
 
-def _late_loop(n: int) -> Any:
-    """A worker's task that starts late (module level: the pool pickles it by name)."""
-    time.sleep(3)
-    return _WORK_LOOP(n)
+def _late_next(n: int) -> Any:
+    """A worker's task; a worker's first one starts late (module level: the pool pickles it by
+    name)."""
+    if not _STARTED:
+        _STARTED.append(True)
+        time.sleep(3)
+    return _WORK_NEXT(n)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
@@ -136,7 +153,7 @@ def test_an_idle_main_process_takes_the_spans_no_worker_has_started(
         here.append(span)
         return real_work(span, job)
 
-    monkeypatch.setattr(parallel, "_work_loop", _late_loop)
+    monkeypatch.setattr(parallel, "_work_next", _late_next)
     monkeypatch.setattr(parallel, "_work", spy)
     seen: list[bool] = []
     one = _run(tmp_path, 1, seen)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 HPA_KIND = "HorizontalPodAutoscaler"
 PDB_KIND = "PodDisruptionBudget"
+#: the kinds of the objects the graph's users report on: workloads (and their containers),
+#: Services and HPAs (an object of any other kind has no pod spec, see ``workload.pod_spec``)
+REPORTED_KINDS = WORKLOAD_KINDS | {"Service", HPA_KIND}
 
 
 def get_path(data: Any, *keys: str) -> Any:
@@ -266,9 +269,13 @@ def k8s_graph(index: RepoIndex) -> K8sGraph:
 
     In a run on named files (pre-commit), only the manifests that can relate to a named one are
     parsed (:func:`_related`); when those hold no workload at all, the whole repo is, since
-    "is there any workload?" is a question about all of it."""
+    "is there any workload?" is a question about all of it. When the named files hold no object
+    the graph's users can report on (a CustomResourceDefinition, a ConfigMap), the graph is
+    empty: nothing of it could be reported."""
 
     def build() -> K8sGraph:
+        if index.named_files and not _names_reported_kind(index):
+            return K8sGraph(())
         keep = _related(index) if index.named_files else None
         graph = _graph(index, keep)
         if keep is not None and not graph.workloads:
@@ -276,6 +283,15 @@ def k8s_graph(index: RepoIndex) -> K8sGraph:
         return graph
 
     return index.memo(("k8s-graph",), build)
+
+
+def _names_reported_kind(index: RepoIndex) -> bool:
+    """Do the named files (their manifests, and those rendered from the charts and
+    kustomizations holding one) hold an object of :data:`REPORTED_KINDS`?"""
+    from linter.render import rendered_manifests
+
+    named = [*index.artifacts(ArtifactKind.K8S, targets_only=True), *rendered_manifests(index)]
+    return any(obj.kind in REPORTED_KINDS for m in named for obj in m.objects)
 
 
 def _graph(index: RepoIndex, keep: Callable[[str], bool] | None) -> K8sGraph:

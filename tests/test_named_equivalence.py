@@ -252,6 +252,16 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
             "Service", "orphan", "spec:\n  selector: {app: nothing}\n", "v1"
         ),
         "deploy/unrelated.yaml": _workload("batch", "app: batch"),
+        # objects no graph rule reports on, naming what the others carry
+        "deploy/crd.yaml": _manifest(
+            "CustomResourceDefinition",
+            "orders.example.com",
+            "spec:\n  group: example.com\n  names: {kind: Orders, plural: orders}\n",
+            "apiextensions.k8s.io/v1",
+        ),
+        "deploy/config.yaml": _manifest(
+            "ConfigMap", "web", "  labels: {app: storefront}\ndata: {tier: payments}\n", "v1"
+        ),
     }
     _write_repo(tmp_path, files)
     full = _findings(run_scan(["."], tmp_path, check_sarif=False))
@@ -274,6 +284,11 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
     run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
     assert "deploy/unrelated.yaml" not in parsed and "deploy/gone-hpa.yaml" not in parsed
     assert "deploy/frontend-svc.yaml" in parsed and "deploy/escaped-svc.yaml" in parsed
+    # named objects that no graph rule reports on: no graph at all
+    for path in ("deploy/crd.yaml", "deploy/config.yaml"):
+        parsed.clear()
+        run_scan([path], tmp_path, check_sarif=False)
+        assert [p for p in parsed if p.startswith("deploy/")] == [path]
 
 
 def test_a_chart_template_is_a_template_in_a_named_run(

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 import click
 
-from linter import baseline as bl
 from linter.engine import ScanOptions, ScanResult, scan
 from linter.progress import ProgressBar, format_timings, wanted
 
@@ -45,17 +44,35 @@ def run(opts: ScanOptions, extras: Extras) -> ScanResult:
             bar.close()
     extra: dict[str, float] = {}
     t0 = time.perf_counter()
-    scope: Callable[[str], bool] = bl.default_scope(result)
+    changed: frozenset[str] | None = None
     if extras.diff_rev is not None:
         from linter.changed import changed_files
 
         where = opts.paths[0] if opts.paths else "."
         changed = changed_files(extras.diff_rev, where, result.base)
         result = _only_changed(result, changed)
-        inner = scope
-        scope = lambda p: p in changed and inner(p)  # noqa: E731
         extra["git diff"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+    if extras.baseline or extras.write_baseline:
+        result = _baselined(result, extras, changed)
+        extra["baseline"] = time.perf_counter() - t0
+    if extras.verbose:
+        n_files = len(result.index.targets()) if result.index is not None else 0
+        click.echo(f"prodready: scanned {n_files} files with {len(result.rules)} rules", err=True)
+        click.echo(format_timings(result.timings, extra), err=True, nl=False)
+    return result
+
+
+def _baselined(result: ScanResult, extras: Extras, changed: frozenset[str] | None) -> ScanResult:
+    """Write and/or apply the baseline: it suppresses the findings it records, and its entries
+    for the paths this scan covered (the changed ones with ``--diff``) that no finding matches
+    are reported as stale."""
+    from linter import baseline as bl
+
+    scope: Callable[[str], bool] = bl.default_scope(result)
+    if changed is not None:
+        inner = scope
+        scope = lambda p: p in changed and inner(p)  # noqa: E731
     if extras.write_baseline:
         count = bl.write(extras.write_baseline, result)
         click.echo(
@@ -63,16 +80,9 @@ def run(opts: ScanOptions, extras: Extras) -> ScanResult:
             f"to {extras.write_baseline}",
             err=True,
         )
-        result = bl.apply(result, bl.read(extras.write_baseline), extras.write_baseline, scope)
-    elif extras.baseline:
-        result = bl.apply(result, bl.read(extras.baseline), extras.baseline, scope)
-    if extras.baseline or extras.write_baseline:
-        extra["baseline"] = time.perf_counter() - t0
-    if extras.verbose:
-        n_files = len(result.index.targets()) if result.index is not None else 0
-        click.echo(f"prodready: scanned {n_files} files with {len(result.rules)} rules", err=True)
-        click.echo(format_timings(result.timings, extra), err=True, nl=False)
-    return result
+        return bl.apply(result, bl.read(extras.write_baseline), extras.write_baseline, scope)
+    assert extras.baseline is not None
+    return bl.apply(result, bl.read(extras.baseline), extras.baseline, scope)
 
 
 def fix_and_report(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -113,6 +112,8 @@ def _run_policy(
     try:
         return list(pol.check(ctx, arg))
     except Exception as exc:  # a crashing policy is reported, and the scan goes on
+        import traceback  # only here: a run without a crash does not import it
+
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         notes.append(
             Notification(

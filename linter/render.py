@@ -21,8 +21,9 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
@@ -156,14 +157,22 @@ def _split_sources(text: str) -> list[tuple[str | None, str]]:
     return docs
 
 
-def _render_chart(index: RepoIndex, chart: str, out: Rendered, helm: str) -> None:
+#: a renderer's argv, its working directory, and what adds its (stdout, error) to the result
+_Job = tuple[list[str], str, Callable[[Rendered, str, str], None]]
+
+
+def _chart_job(index: RepoIndex, chart: str, helm: str) -> _Job:
     chart_yaml = _chart_file(index, chart)
     abs_dir = _abspath(index, chart_yaml)
     abs_dir = os.path.dirname(abs_dir) if abs_dir else os.path.join(index.root, chart)
     argv = [helm, "template", "prodready", abs_dir]
     for values in getattr(index, "helm_values", ()):
         argv += ["--values", os.path.abspath(values)]
-    text, error = run_renderer(argv, cwd=abs_dir)
+    return argv, abs_dir, partial(_chart_done, index, chart)
+
+
+def _chart_done(index: RepoIndex, chart: str, out: Rendered, text: str, error: str) -> None:
+    chart_yaml = _chart_file(index, chart)
     if error:
         _notify(index, chart_yaml, f"helm template failed: {error}; chart not checked", True)
         return
@@ -217,7 +226,9 @@ def _refs(kust: dict[str, Any]) -> list[str]:
     return refs
 
 
-def _render_kustomization(index: RepoIndex, path: str, out: Rendered, argv0: list[str]) -> None:
+def _kustomization_job(index: RepoIndex, path: str, argv0: list[str]) -> _Job | None:
+    """What builds the kustomization at ``path``; None (with a notification) when it would
+    need a download."""
     kdir = posixpath.dirname(path)
     abs_file = _abspath(index, path)
     abs_dir = os.path.dirname(abs_file) if abs_file else os.path.join(index.root, kdir)
@@ -231,16 +242,21 @@ def _render_kustomization(index: RepoIndex, path: str, out: Rendered, argv0: lis
         kust = _load_kustomization(index, cur)
         if kust.get("helmCharts"):
             _notify(index, path, "kustomization inflates helmCharts (needs a download); not built")
-            return
+            return None
         for ref in _refs(kust):
             if _REMOTE.search(ref):
                 _notify(index, path, f"kustomization uses a remote base ({ref}); not built")
-                return
+                return None
             base = posixpath.normpath(_join(posixpath.dirname(cur), ref))
             for name in KUSTOMIZE_NAMES:
                 if _abspath(index, _join(base, name)):
                     todo.append(_join(base, name))
-    text, error = run_renderer([*argv0, abs_dir], cwd=abs_dir)
+    return [*argv0, abs_dir], abs_dir, partial(_kustomization_done, index, path, argv0)
+
+
+def _kustomization_done(
+    index: RepoIndex, path: str, argv0: list[str], out: Rendered, text: str, error: str
+) -> None:
     if error:
         _notify(index, path, f"{' '.join(argv0[:2])} failed: {error}; not checked", True)
         return
@@ -361,6 +377,7 @@ def rendered(index: RepoIndex) -> Rendered:
     if "result" in slot:
         return slot["result"]
     out = slot["result"] = Rendered()
+    jobs: list[_Job] = []
     charts = top_charts(index)
     helm = which("helm") if charts else None
     for chart in charts:
@@ -371,7 +388,7 @@ def rendered(index: RepoIndex) -> Rendered:
                 "helm is not on PATH; Helm chart not rendered or checked",
             )
         else:
-            _render_chart(index, chart, out, helm)
+            jobs.append(_chart_job(index, chart, helm))
     leaves = _leaf_kustomizations(index)
     cmd = _kustomize_cmd() if leaves else None
     for path in leaves:
@@ -379,9 +396,25 @@ def rendered(index: RepoIndex) -> Rendered:
             _notify(
                 index, path, "neither kustomize nor kubectl is on PATH; kustomization not built"
             )
-        else:
-            _render_kustomization(index, path, out, cmd)
+        elif (job := _kustomization_job(index, path, cmd)) is not None:
+            jobs.append(job)
+    # the renderers run side by side (each one mostly starts up and waits); their output is
+    # added in the order of the jobs, so the result is the same as one after the other
+    for (_, _, done), (text, error) in zip(jobs, _run_all(jobs), strict=True):
+        done(out, text, error)
     return out
+
+
+def _run_all(jobs: Sequence[_Job]) -> list[tuple[str, str]]:
+    """``run_renderer`` for every job, as many at a time as this process may use CPUs."""
+    if len(jobs) <= 1:
+        return [run_renderer(argv, cwd=cwd) for argv, cwd, _ in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from linter.parallel import default_jobs
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), default_jobs())) as pool:
+        return list(pool.map(lambda job: run_renderer(job[0], cwd=job[1]), jobs))
 
 
 def rendered_manifests(index: RepoIndex) -> list[K8sManifest]:

@@ -429,3 +429,39 @@ def test_probe_paths_against_routes_file_by_file(tmp_path: Path, bin_dir: Path) 
     for path in [template, "services/api/Dockerfile", "services/api/server.js"]:
         named = triples(run_scan([path], cwd=repo, select=rule))
         assert named == [t for t in full if t.startswith(path + ":")]
+
+
+def test_renderers_run_side_by_side(
+    tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two overlays' builds: each one waits for the other to start, so run one after the other
+    the first would give up (and its overlay would not be checked)."""
+    from linter import parallel
+
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    (repo / "overlays" / "staging").mkdir()
+    (repo / "overlays" / "staging" / "kustomization.yaml").write_text(
+        "namePrefix: staging-\nresources:\n  - ../../base\n"
+    )
+    for name in ("prod", "staging"):
+        (tmp_path / f"out-{name}.yaml").write_text(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}-extra\nspec:\n"
+            "  containers:\n    - name: extra\n      image: busybox\n"
+        )
+    _fake(
+        bin_dir,
+        "kustomize",
+        f'T="{tmp_path}"\nname=$(basename "$2")\ntouch "$T/started-$name"\ni=0\n'
+        'while [ ! -e "$T/started-prod" ] || [ ! -e "$T/started-staging" ]; do\n'
+        '  i=$((i + 1))\n  if [ $i -gt 300 ]; then echo "the other build never started" >&2; '
+        "exit 1; fi\n  sleep 0.05\ndone\n"
+        'cat "$T/out-$name.yaml"\n',
+    )
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert _codes(result.notifications) == []
+    assert triples(result) == [
+        "overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable",
+        "overlays/staging/kustomization.yaml:1:1 k8s-image-tag-mutable",
+    ]

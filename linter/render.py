@@ -21,7 +21,7 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -59,7 +59,7 @@ class Rendered:
     origins: dict[str, Origin] = field(default_factory=dict)
 
 
-def _holder(index: RepoIndex) -> dict[str, Rendered]:
+def _holder(index: RepoIndex) -> dict[str, Any]:
     """Per-scan slot for the rendered result (peeked at by :func:`map_back`)."""
     return index.memo(("rendered-k8s",), dict)
 
@@ -157,8 +157,9 @@ def _split_sources(text: str) -> list[tuple[str | None, str]]:
     return docs
 
 
-#: a renderer's argv, its working directory, and what adds its (stdout, error) to the result
-_Job = tuple[list[str], str, Callable[[Rendered, str, str], None]]
+#: a renderer's argv, its working directory, what it reads (directories, files: see
+#: :mod:`linter.rendercache`), and what adds its (stdout, error) to the result
+_Job = tuple[list[str], str, tuple[list[str], list[str]], Callable[[Rendered, str, str], None]]
 
 
 def _chart_job(index: RepoIndex, chart: str, helm: str) -> _Job:
@@ -168,7 +169,8 @@ def _chart_job(index: RepoIndex, chart: str, helm: str) -> _Job:
     argv = [helm, "template", "prodready", abs_dir]
     for values in getattr(index, "helm_values", ()):
         argv += ["--values", os.path.abspath(values)]
-    return argv, abs_dir, partial(_chart_done, index, chart)
+    values = [os.path.abspath(v) for v in getattr(index, "helm_values", ())]
+    return argv, abs_dir, ([abs_dir], values), partial(_chart_done, index, chart)
 
 
 def _chart_done(index: RepoIndex, chart: str, out: Rendered, text: str, error: str) -> None:
@@ -251,7 +253,43 @@ def _kustomization_job(index: RepoIndex, path: str, argv0: list[str]) -> _Job | 
             for name in KUSTOMIZE_NAMES:
                 if _abspath(index, _join(base, name)):
                     todo.append(_join(base, name))
-    return [*argv0, abs_dir], abs_dir, partial(_kustomization_done, index, path, argv0)
+    inputs = _kustomize_inputs(index, sorted(seen), abs_dir)
+    return [*argv0, abs_dir], abs_dir, inputs, partial(_kustomization_done, index, path, argv0)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def _kustomize_inputs(
+    index: RepoIndex, kustomizations: Sequence[str], abs_dir: str
+) -> tuple[list[str], list[str]]:
+    """What a build may read (:mod:`linter.rendercache`): the directories of the kustomizations
+    it uses, and every directory and file one of them names (a superset: any string that is the
+    relative path of one)."""
+    roots, files = [abs_dir], []
+    for path in kustomizations:
+        found = _abspath(index, path)
+        here = (
+            os.path.dirname(found) if found else os.path.join(index.root, posixpath.dirname(path))
+        )
+        roots.append(here)
+        for value in _strings(_load_kustomization(index, path)):
+            if not value or "\n" in value or _REMOTE.search(value) or os.path.isabs(value):
+                continue
+            named = os.path.normpath(os.path.join(here, value))
+            if os.path.isdir(named):
+                roots.append(named)
+            elif os.path.isfile(named):
+                files.append(named)
+    return roots, files
 
 
 def _kustomization_done(
@@ -375,7 +413,8 @@ def rendered(index: RepoIndex) -> Rendered:
     """Every chart and kustomization of the scan, rendered once per scan."""
     slot = _holder(index)
     if "result" in slot:
-        return slot["result"]
+        result: Rendered = slot["result"]
+        return result
     out = slot["result"] = Rendered()
     jobs: list[_Job] = []
     charts = top_charts(index)
@@ -400,21 +439,36 @@ def rendered(index: RepoIndex) -> Rendered:
             jobs.append(job)
     # the renderers run side by side (each one mostly starts up and waits); their output is
     # added in the order of the jobs, so the result is the same as one after the other
-    for (_, _, done), (text, error) in zip(jobs, _run_all(jobs), strict=True):
+    for (*_, done), (text, error) in zip(jobs, _run_all(index, jobs), strict=True):
         done(out, text, error)
     return out
 
 
-def _run_all(jobs: Sequence[_Job]) -> list[tuple[str, str]]:
-    """``run_renderer`` for every job, as many at a time as this process may use CPUs."""
+def _run_all(index: RepoIndex, jobs: Sequence[_Job]) -> list[tuple[str, str]]:
+    """Every job's (stdout, error): from the render cache when its inputs are unchanged, else
+    from its renderer, as many at a time as this process may use CPUs."""
+    from linter import rendercache
+
+    cache_dir = index.walk_cache_dir
+    notes: list[list[Notification]] = [[] for _ in jobs]
+
+    def one(i: int) -> tuple[str, str]:
+        argv, cwd, inputs, _ = jobs[i]
+        run = partial(run_renderer, argv, cwd)
+        return rendercache.cached(cache_dir, argv, cwd, inputs, run, notes[i])
+
     if len(jobs) <= 1:
-        return [run_renderer(argv, cwd=cwd) for argv, cwd, _ in jobs]
-    from concurrent.futures import ThreadPoolExecutor
+        results = [one(i) for i in range(len(jobs))]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
 
-    from linter.parallel import default_jobs
+        from linter.parallel import default_jobs
 
-    with ThreadPoolExecutor(max_workers=min(len(jobs), default_jobs())) as pool:
-        return list(pool.map(lambda job: run_renderer(job[0], cwd=job[1]), jobs))
+        with ThreadPoolExecutor(max_workers=min(len(jobs), default_jobs())) as pool:
+            results = list(pool.map(one, range(len(jobs))))
+    for noted in notes:
+        index.notifications.extend(noted)
+    return results
 
 
 def rendered_manifests(index: RepoIndex) -> list[K8sManifest]:

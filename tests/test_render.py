@@ -465,3 +465,105 @@ def test_renderers_run_side_by_side(
         "overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable",
         "overlays/staging/kustomization.yaml:1:1 k8s-image-tag-mutable",
     ]
+
+
+def _age(*paths: Path) -> None:
+    """Make each file (and every file below each directory) a minute old: a render is only
+    cached when its inputs are older than the mtime granularity window."""
+    old = __import__("time").time() - 60
+    for path in paths:
+        for p in [path, *path.rglob("*")] if path.is_dir() else [path]:
+            os.utime(p, (old, old), follow_symlinks=False)
+
+
+def _scan_cached(repo: Path, cache: Path | None) -> tuple[list[str], list[Notification]]:
+    """A scan with the cache; a file no build reads changes first, so that the scan is not
+    replayed whole from the scan cache (each one renders, from the render cache or not)."""
+    bump = repo / "notes.txt"
+    bump.write_text(bump.read_text() + "x" if bump.exists() else "x")
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        result = scan(
+            ScanOptions(
+                paths=["."],
+                select=["k8s-image-tag-mutable"],
+                cache_dir=None if cache is None else str(cache),
+            )
+        )
+    finally:
+        os.chdir(old)
+    return triples(result), result.notifications
+
+
+def _calls(tmp_path: Path) -> int:
+    calls = tmp_path / "calls"
+    return len(calls.read_text().splitlines()) if calls.exists() else 0
+
+
+def test_render_cache_reuses_a_build_while_nothing_it_reads_changed(
+    tmp_path: Path, bin_dir: Path
+) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    # a patch outside the overlay's directory: named by path, so part of what it reads
+    (repo / "patches").mkdir()
+    (repo / "patches" / "replicas.yaml").write_text("kind: Deployment\n")
+    kust = repo / "overlays" / "prod" / "kustomization.yaml"
+    kust.write_text(kust.read_text() + "patches:\n  - path: ../../patches/replicas.yaml\n")
+    (tmp_path / "out.yaml").write_text(KUSTOMIZE_OUTPUT)
+    _fake(bin_dir, "kustomize", f'echo "$@" >> "{tmp_path}/calls"\ncat "{tmp_path}/out.yaml"\n')
+    cache = tmp_path / "cache"
+    want = ["overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable"]
+    _age(repo)
+    assert _scan_cached(repo, cache)[0] == want
+    assert _calls(tmp_path) == 1
+    assert _scan_cached(repo, cache)[0] == want
+    assert _calls(tmp_path) == 1  # from the cache
+    # an edit anywhere it reads: in a base, in a file it names; each is built again once
+    for edited in (repo / "base" / "deploy.yaml", repo / "patches" / "replicas.yaml"):
+        edited.write_text(edited.read_text() + "# edited\n")
+        _age(edited)
+        before = _calls(tmp_path)
+        assert _scan_cached(repo, cache)[0] == want
+        assert _scan_cached(repo, cache)[0] == want
+        assert _calls(tmp_path) == before + 1
+    # an unreadable entry: noted, built again, and written again
+    entries = sorted(cache.glob("render-*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text("{")
+    found, notes = _scan_cached(repo, cache)
+    assert found == want
+    assert [n.code for n in notes if n.code == "prodready-cache-ignored"] == [
+        "prodready-cache-ignored"
+    ]
+    assert _calls(tmp_path) == 4
+    assert _scan_cached(repo, cache)[0] == want
+    assert _calls(tmp_path) == 4
+
+
+@pytest.mark.parametrize("case", ["no-cache", "recent", "symlink", "symlinked-directory"])
+def test_render_cache_never_keeps_what_may_change_unseen(
+    tmp_path: Path, bin_dir: Path, case: str
+) -> None:
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    (tmp_path / "out.yaml").write_text(KUSTOMIZE_OUTPUT)
+    _fake(bin_dir, "kustomize", f'echo "$@" >> "{tmp_path}/calls"\ncat "{tmp_path}/out.yaml"\n')
+    cache: Path | None = tmp_path / "cache"
+    if case == "symlink":  # a link in a base: what it points to may change
+        (tmp_path / "elsewhere.yaml").write_text("kind: ConfigMap\n")
+        (repo / "base" / "linked.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    if case == "symlinked-directory":
+        (tmp_path / "shared").mkdir()
+        (repo / "base" / "shared").symlink_to(tmp_path / "shared")
+    _age(repo)
+    if case == "no-cache":
+        cache = None
+    elif case == "recent":  # changed just now: it may change again within its mtime tick
+        (repo / "base" / "deploy.yaml").write_text(BASE_DEPLOY)
+    for n in (1, 2):
+        _scan_cached(repo, cache)
+        assert _calls(tmp_path) == n
+    assert cache is None or not list(cache.glob("render-*.json"))

@@ -319,7 +319,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     )
     # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
     k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
-    for manifest in render.rendered_manifests(index) if k8s_pols else ():
+    for manifest in render.rendered_manifests(index, reportable_only=True) if k8s_pols else ():
         for pol in k8s_pols:
             found = _run_policy(pol, contexts[pol.meta.id], manifest, manifest.source.path, notes)
             mapped = render.map_back(index, found)

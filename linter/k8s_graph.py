@@ -288,10 +288,9 @@ def k8s_graph(index: RepoIndex) -> K8sGraph:
 def _names_reported_kind(index: RepoIndex) -> bool:
     """Do the named files (their manifests, and those rendered from the charts and
     kustomizations holding one) hold an object of :data:`REPORTED_KINDS`?"""
-    from linter.render import rendered_manifests
+    from linter.render import named_objects
 
-    named = [*index.artifacts(ArtifactKind.K8S, targets_only=True), *rendered_manifests(index)]
-    return any(obj.kind in REPORTED_KINDS for m in named for obj in m.objects)
+    return any(obj.kind in REPORTED_KINDS for obj in named_objects(index))
 
 
 def _graph(index: RepoIndex, keep: Callable[[str], bool] | None) -> K8sGraph:

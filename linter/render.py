@@ -27,7 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
-from linter.parsers.k8s import K8sManifest, parse_k8s
+from linter.parsers.k8s import K8sManifest, K8sObject, parse_k8s
 from linter.parsers.yaml import ParseError, parse_yaml
 from linter.source import SourceFile
 
@@ -60,7 +60,8 @@ class Rendered:
 
 
 def _holder(index: RepoIndex) -> dict[str, Any]:
-    """Per-scan slot for the rendered result (peeked at by :func:`map_back`)."""
+    """Per-scan slot for the renders: the plan, each one done, and what they gave together (the
+    ``result`` :func:`map_back` peeks at)."""
     return index.memo(("rendered-k8s",), dict)
 
 
@@ -409,14 +410,11 @@ def _known(kind: str, name: str, plain: set[tuple[str, str]]) -> bool:
     )
 
 
-def rendered(index: RepoIndex) -> Rendered:
-    """Every chart and kustomization of the scan, rendered once per scan."""
-    slot = _holder(index)
-    if "result" in slot:
-        result: Rendered = slot["result"]
-        return result
-    out = slot["result"] = Rendered()
-    jobs: list[_Job] = []
+def _plan(index: RepoIndex) -> list[tuple[bool, _Job]]:
+    """The renders of the scan, in order, each with whether its findings can be reported (with
+    named files: a chart :func:`top_charts` renders, as it holds one, or a named
+    kustomization; a kustomization's findings sit on its own file)."""
+    jobs: list[tuple[bool, _Job]] = []
     charts = top_charts(index)
     helm = which("helm") if charts else None
     for chart in charts:
@@ -427,7 +425,7 @@ def rendered(index: RepoIndex) -> Rendered:
                 "helm is not on PATH; Helm chart not rendered or checked",
             )
         else:
-            jobs.append(_chart_job(index, chart, helm))
+            jobs.append((True, _chart_job(index, chart, helm)))
     leaves = _leaf_kustomizations(index)
     cmd = _kustomize_cmd() if leaves else None
     for path in leaves:
@@ -436,11 +434,44 @@ def rendered(index: RepoIndex) -> Rendered:
                 index, path, "neither kustomize nor kubectl is on PATH; kustomization not built"
             )
         elif (job := _kustomization_job(index, path, cmd)) is not None:
-            jobs.append(job)
-    # the renderers run side by side (each one mostly starts up and waits); their output is
-    # added in the order of the jobs, so the result is the same as one after the other
-    for (*_, done), (text, error) in zip(jobs, _run_all(index, jobs), strict=True):
-        done(out, text, error)
+            jobs.append((not index.named_files or index.is_target(path), job))
+    return jobs
+
+
+def rendered(index: RepoIndex, reportable_only: bool = False) -> Rendered:
+    """The charts and kustomizations of the scan, each rendered once per scan, when first
+    asked for: every one, or (``reportable_only``) those whose findings can be reported. A run
+    on a named manifest thus builds no kustomization unless a graph or join asks for all."""
+    slot = _holder(index)
+    if "plan" not in slot:
+        slot["plan"] = _plan(index)
+        slot["done"] = {}
+    plan: list[tuple[bool, _Job]] = slot["plan"]
+    done: dict[int, Rendered] = slot["done"]
+    wanted = [i for i, (reports, _) in enumerate(plan) if reports or not reportable_only]
+    todo = [i for i in wanted if i not in done]
+    if todo or "result" not in slot:
+        # the renderers run side by side (each one mostly starts up and waits); their output
+        # is added in the order of the jobs, so the result is the same as one after the other
+        for i, (text, error) in zip(todo, _run_all(index, [plan[i][1] for i in todo]), strict=True):
+            part = done[i] = Rendered()
+            plan[i][1][3](part, text, error)
+        slot["result"] = _joined([done[i] for i in sorted(done)])  # all so far (map_back)
+        slot.pop("subset", None)
+    if len(wanted) == len(done):
+        result: Rendered = slot["result"]
+        return result
+    if "subset" not in slot:
+        slot["subset"] = _joined([done[i] for i in wanted])
+    subset: Rendered = slot["subset"]
+    return subset
+
+
+def _joined(parts: Sequence[Rendered]) -> Rendered:
+    out = Rendered()
+    for part in parts:
+        out.manifests.extend(part.manifests)
+        out.origins.update(part.origins)
     return out
 
 
@@ -471,15 +502,29 @@ def _run_all(index: RepoIndex, jobs: Sequence[_Job]) -> list[tuple[str, str]]:
     return results
 
 
-def rendered_manifests(index: RepoIndex) -> list[K8sManifest]:
-    return rendered(index).manifests
+def rendered_manifests(index: RepoIndex, reportable_only: bool = False) -> list[K8sManifest]:
+    return rendered(index, reportable_only).manifests
+
+
+def named_objects(index: RepoIndex) -> list[K8sObject]:
+    """In a run on named files: the Kubernetes objects a finding of the run can sit on, those
+    of the named manifests and of the charts and kustomizations whose findings it reports."""
+    manifests = [
+        *index.artifacts(K.K8S, targets_only=True),
+        *rendered_manifests(index, reportable_only=True),
+    ]
+    return [obj for m in manifests for obj in m.objects]
 
 
 def reportable(index: RepoIndex, path: str) -> bool:
     """Can a finding at ``path`` be reported: any in a full scan; with named files (pre-commit),
     one on a named file or on a rendered manifest (the charts and kustomizations a named run
     renders hold a named file; :func:`map_back` moves the finding to its template)."""
-    return not index.named_files or index.is_target(path) or path in rendered(index).origins
+    return (
+        not index.named_files
+        or index.is_target(path)
+        or path in rendered(index, reportable_only=True).origins
+    )
 
 
 # -- mapping findings back -------------------------------------------------------------------

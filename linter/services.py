@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from linter.ci_images import image_builds
 from linter.imageref import parse_image
-from linter.model import ArtifactKind
+from linter.model import RENDERS_K8S, ArtifactKind
 
 if TYPE_CHECKING:
     from linter.discover import FoundFile
@@ -240,6 +240,22 @@ def service_of_dockerfile(index: RepoIndex, path: str) -> Service | None:
         return out
 
     return index.memo(("service-of-dockerfile",), table).get(path)
+
+
+def names_service_part(index: RepoIndex) -> bool:
+    """In a run on named files: is a Dockerfile or a compose file among them, or a workload
+    among their Kubernetes objects (those of the named manifests, and of the charts and
+    kustomizations whose findings the run reports)? A finding on a service's containers,
+    Dockerfiles or compose services sits on one of those."""
+    kinds = {index.kind_of(t) for t in index.targets()}
+    if kinds & {ArtifactKind.DOCKERFILE, ArtifactKind.COMPOSE}:
+        return True
+    if not kinds & ({ArtifactKind.K8S} | RENDERS_K8S):
+        return False
+    from linter.render import named_objects
+    from linter.workload import WORKLOAD_KINDS
+
+    return any(obj.kind in WORKLOAD_KINDS for obj in named_objects(index))
 
 
 def services(index: RepoIndex) -> list[Service]:

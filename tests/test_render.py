@@ -567,3 +567,52 @@ def test_render_cache_never_keeps_what_may_change_unseen(
         _scan_cached(repo, cache)
         assert _calls(tmp_path) == n
     assert cache is None or not list(cache.glob("render-*.json"))
+
+
+def test_a_named_run_builds_only_the_kustomizations_it_needs(tmp_path: Path, bin_dir: Path) -> None:
+    """A kustomization's findings sit on its own file: a run on other named files builds none,
+    unless a join over every object asks for them (the object graph of a named workload), and
+    gives what a full scan gives on them."""
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    (repo / "overlays" / "staging").mkdir()
+    (repo / "overlays" / "staging" / "kustomization.yaml").write_text(
+        "namePrefix: staging-\nresources:\n  - ../../base\n"
+    )
+    (repo / "crd.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n"
+    )
+    # a repository: a named file's run sees all of it
+    subprocess.run([GIT, "init", "-q", str(repo)], check=True)
+    (tmp_path / "out.yaml").write_text(KUSTOMIZE_OUTPUT)
+    _fake(bin_dir, "kustomize", f'echo "$2" >> "{tmp_path}/calls"\ncat "{tmp_path}/out.yaml"\n')
+    built: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
+    full = run_scan(["."], cwd=repo, check_sarif=False)
+    for path in (
+        "crd.yaml",
+        "overlays/prod/kustomization.yaml",
+        "base/deploy.yaml",
+        "base/kustomization.yaml",
+    ):
+        (tmp_path / "calls").write_text("")
+        named = run_scan([path], cwd=repo, check_sarif=False)
+        built[path] = sorted(
+            os.path.relpath(line, repo) for line in (tmp_path / "calls").read_text().split()
+        )
+        found[path] = triples(named)
+        assert found[path] == [t for t in triples(full) if t.startswith(path + ":")]
+    every = ["overlays/prod", "overlays/staging"]
+    assert built == {
+        "crd.yaml": [],
+        # workloads: the object graph and the service join hold every object (an HPA rendered
+        # elsewhere may target one of them)
+        "overlays/prod/kustomization.yaml": every,
+        "base/deploy.yaml": every,
+        "base/kustomization.yaml": [],  # not a leaf: it is built as part of the overlays
+    }
+    assert (
+        "overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable"
+        in found["overlays/prod/kustomization.yaml"]
+    )

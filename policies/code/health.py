@@ -12,7 +12,7 @@ from linter.model import RENDERS_K8S, ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
 from linter.render import reportable
-from linter.services import Service, services
+from linter.services import Service, names_service_part, services
 
 if TYPE_CHECKING:  # the code index is imported when a probe needs the routes
     from linter.code.index import CodeService
@@ -115,7 +115,7 @@ def health_endpoint_missing(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
       httpGet: {path: /healthz, port: 8080}   # fails: the code serves /health only
     ```
     """
-    if index.named_files and not any(index.kind_of(t) in PROBE_KINDS for t in index.targets()):
+    if index.named_files and not names_service_part(index):
         return  # findings sit on probes and HEALTHCHECKs: none is among the named files
     for svc in services(index):
         # the probes first: a service none of whose probes can be reported (a run on named

@@ -16,6 +16,7 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 @policy(
     id="docker-missing-healthcheck",
     kinds={ArtifactKind.DOCKERFILE, ArtifactKind.K8S, ArtifactKind.COMPOSE},
+    reports_on={ArtifactKind.DOCKERFILE},
     severity=Severity.LOW,
     summary="Image has no HEALTHCHECK and no orchestrator manifest in the scan probes it",
     fix="Add `HEALTHCHECK CMD curl -fsS http://localhost:8080/healthz || exit 1` (or a probe "

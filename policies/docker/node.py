@@ -16,7 +16,7 @@ from linter.parsers.dockerfile import DockerfileArtifact, Stage
 from linter.parsers.yaml import YamlFile
 from linter.policy import CheckContext, policy
 from linter.positions import item_loc, key_loc, line_loc, value_loc
-from linter.services import ComposeBuild, K8sContainerRef, Service, services
+from linter.services import ComposeBuild, K8sContainerRef, Service, names_service_part, services
 from linter.source import SourceFile
 from policies.docker.common import (
     base_image,
@@ -165,6 +165,7 @@ def _compose_sets_heap(svc: Service, df: DockerfileArtifact) -> bool:
 @policy(
     id="code-node-heap-unset",
     kinds={ArtifactKind.DOCKERFILE, ArtifactKind.K8S, ArtifactKind.COMPOSE},
+    reports_on={ArtifactKind.DOCKERFILE},
     severity=Severity.LOW,
     summary="Node.js image does not set the heap limit (`--max-old-space-size`)",
     fix="Set the old-space heap to ~75 % of the container memory limit: "
@@ -258,6 +259,8 @@ def node_heap_exceeds_limit(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
         memory: 512Mi
     ```
     """
+    if index.named_files and not names_service_part(index):
+        return  # the heap is set in a Dockerfile, a compose file or a container's spec
     ratio = float(ctx.options.get("max-ratio", 0.9))
     for svc in services(index):
         node_dfs = [

@@ -167,10 +167,10 @@ def _chart_job(index: RepoIndex, chart: str, helm: str) -> _Job:
     chart_yaml = _chart_file(index, chart)
     abs_dir = _abspath(index, chart_yaml)
     abs_dir = os.path.dirname(abs_dir) if abs_dir else os.path.join(index.root, chart)
-    argv = [helm, "template", "prodready", abs_dir]
-    for values in getattr(index, "helm_values", ()):
-        argv += ["--values", os.path.abspath(values)]
     values = [os.path.abspath(v) for v in getattr(index, "helm_values", ())]
+    argv = [helm, "template", "prodready", abs_dir]
+    for path in values:
+        argv += ["--values", path]
     return argv, abs_dir, ([abs_dir], values), partial(_chart_done, index, chart)
 
 

@@ -41,10 +41,14 @@ ENV_PREFIXES = ("HELM_", "KUSTOMIZE_", "KUBECTL_")
 Runner = Callable[[], tuple[str, str]]
 
 
-def _tree(root: str, out: list[tuple[str, int, int]], budget: list[int]) -> bool:
-    """Append ``(path, size, mtime)`` of every file in or below ``root``; False when the tree
-    holds a symlink or more than the budget of files (not cacheable)."""
+def _tree(
+    root: str, out: list[tuple[str, int, int]], budget: list[int], skip: frozenset[str]
+) -> bool:
+    """Append ``(path, size, mtime)`` of every file in or below ``root`` but those below
+    ``skip`` (the cache directory itself) and ``.git``; False when the tree holds a symlink or
+    more than the budget of files (not cacheable)."""
     for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git" and os.path.join(dirpath, d) not in skip]
         for name in dirnames:
             if os.path.islink(os.path.join(dirpath, name)):
                 return False
@@ -62,16 +66,20 @@ def _tree(root: str, out: list[tuple[str, int, int]], budget: list[int]) -> bool
 
 
 def key(
-    argv: Sequence[str], cwd: str, roots: Iterable[str], files: Iterable[str]
+    argv: Sequence[str],
+    cwd: str,
+    roots: Iterable[str],
+    files: Iterable[str],
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[str, int] | None:
-    """The entry name of a render and the newest mtime of its inputs, or None when it cannot be
-    cached."""
+    """The entry name of a render and the newest mtime of its inputs (the files in and below
+    ``roots`` but ``skip``, and ``files``), or None when it cannot be cached."""
     stamps: list[tuple[str, int, int]] = []
     budget = [MAX_FILES]
     for root in sorted(set(roots)):
         if os.path.islink(root) or not os.path.isdir(root):
             return None
-        if not _tree(root, stamps, budget):
+        if not _tree(root, stamps, budget, skip):
             return None
     for path in sorted(set(files)):
         try:
@@ -110,7 +118,8 @@ def cached(
     """``run()`` (a renderer's (stdout, error)), or what it gave the last time its ``inputs``
     (directories, files) were the same; a cache entry that cannot be read is noted in ``notes``
     and written again."""
-    found = key(argv, cwd, *inputs) if cache_dir is not None else None
+    skip = frozenset({os.path.abspath(cache_dir)}) if cache_dir is not None else frozenset()
+    found = key(argv, cwd, *inputs, skip) if cache_dir is not None else None
     if cache_dir is None or found is None:
         return run()
     name, newest = found

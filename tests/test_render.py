@@ -616,3 +616,28 @@ def test_a_named_run_builds_only_the_kustomizations_it_needs(tmp_path: Path, bin
         "overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable"
         in found["overlays/prod/kustomization.yaml"]
     )
+
+
+def test_render_cache_key_leaves_out_the_cache_and_git(tmp_path: Path) -> None:
+    """A kustomization at the repository root reads the whole tree, the cache and ``.git``
+    aside: writing an entry (or a commit) does not change the key."""
+    from linter import rendercache
+
+    root = tmp_path / "repo"
+    (root / ".prodready_cache").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "kustomization.yaml").write_text("resources: [deploy.yaml]\n")
+    (root / "deploy.yaml").write_text(BASE_DEPLOY)
+    argv = [shutil.which("sh") or "/bin/sh", "-c", "true"]
+    cache = frozenset({str(root / ".prodready_cache")})
+
+    def key() -> object:
+        return rendercache.key(argv, str(root), [str(root)], [], cache)
+
+    before = key()
+    assert before is not None
+    (root / ".prodready_cache" / "render-x.json").write_text("[]")
+    (root / ".git" / "index").write_text("x")
+    assert key() == before
+    (root / "deploy.yaml").write_text(BASE_DEPLOY + "# edited\n")
+    assert key() != before

@@ -41,6 +41,34 @@ def test_readiness_probe_is_high_when_a_service_selects_the_pod(tmp_path: Path) 
     assert "Service/api" in finding.message
 
 
+def test_readiness_probe_names_each_service_once(tmp_path: Path) -> None:
+    """Samples of one repo often define the same Service in many files: named once each, at
+    most three of them."""
+    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    for i in range(4):
+        (tmp_path / f"svc{i}.yaml").write_text(SERVICE)
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-missing-readiness-probe"])
+    [finding] = result.active
+    assert finding.message == (
+        "Container `api` of Deployment/api has no readiness probe although Service/api sends "
+        "it traffic."
+    )
+    for i, name in enumerate(("web", "admin", "metrics", "debug")):
+        (tmp_path / f"svc{i}.yaml").write_text(SERVICE.replace("name: api", f"name: {name}"))
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-missing-readiness-probe"])
+    assert [f.message for f in result.active] == [
+        "Container `api` of Deployment/api has no readiness probe although Service/web, "
+        "Service/admin, Service/metrics and 1 more send it traffic."
+    ]
+    (tmp_path / "svc2.yaml").unlink()
+    (tmp_path / "svc3.yaml").unlink()
+    result = run_scan(["."], cwd=tmp_path, select=["k8s-missing-readiness-probe"])
+    assert [f.message for f in result.active] == [
+        "Container `api` of Deployment/api has no readiness probe although Service/web and "
+        "Service/admin send it traffic."
+    ]
+
+
 def test_readiness_probe_is_medium_without_a_service(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text(DEPLOY)
     (tmp_path / "svc.yaml").write_text(SERVICE.replace("app: api", "app: other"))

@@ -16,6 +16,15 @@ from linter.workload import Container, containers, is_job
 SECTION = "Infrastructure"
 
 
+def _senders(services: list[str]) -> str:
+    """``Service/a sends``, ``Service/a and Service/b send``, ``Service/a, … and 2 more send``."""
+    if len(services) == 1:
+        return f"{services[0]} sends"
+    if len(services) <= 3:
+        return f"{', '.join(services[:-1])} and {services[-1]} send"
+    return f"{', '.join(services[:3])} and {len(services) - 3} more send"
+
+
 def _missing(
     ctx: CheckContext,
     objects: Iterable[K8sObject],
@@ -27,15 +36,15 @@ def _missing(
         if is_job(obj):
             continue
         services: list[str] = []
-        if graph is not None:
-            services = [s.label for s in graph.services_selecting(obj)]
+        if graph is not None:  # once each: many files of a repo may define the same Service
+            services = list(dict.fromkeys(s.label for s in graph.services_selecting(obj)))
         for c in containers(obj):
             if not isinstance(c.data.get(key), dict):
                 if services:
                     yield ctx.finding(
                         c.name_loc(),
                         f"Container `{c.name}` of {obj.label} has no {what} probe although "
-                        f"{', '.join(services)} sends it traffic.",
+                        f"{_senders(services)} it traffic.",
                         severity=Severity.HIGH,
                     )
                 else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from linter.discover import under
 from linter.index import RepoIndex
-from linter.model import RENDERS_K8S, ArtifactKind, Finding, Location, Severity
+from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
 from linter.render import reportable
@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # the code index is imported when a probe needs the routes
     from linter.code.model import Route
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-#: the kinds of the files a finding can sit on (a chart's probes are mapped to its templates)
-PROBE_KINDS = {ArtifactKind.K8S, ArtifactKind.DOCKERFILE} | RENDERS_K8S
 #: libraries that serve health routes we cannot see as route calls
 HEALTH_LIBS = frozenset(
     {

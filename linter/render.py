@@ -376,6 +376,14 @@ def _add(
     drop_known: bool = False,
 ) -> None:
     virtual = target + RENDERED_SUFFIX
+    plain: set[tuple[str, str]] = set()
+    if drop_known:
+        plain = {
+            (o.kind, o.name)
+            for m in index.artifacts(K.K8S, include_rendered=False)
+            for o in m.objects
+        }
+        text = _unknown_documents(text, plain)
     src = SourceFile(virtual, _abspath(index, target) or "", K.K8S, text)
     try:
         manifest = parse_k8s(parse_yaml(src))
@@ -389,16 +397,39 @@ def _add(
         _notify(index, target, "rendered output is nested too deeply; not checked", True)
         return
     if drop_known:
-        plain = {
-            (o.kind, o.name)
-            for m in index.artifacts(K.K8S, include_rendered=False)
-            for o in m.objects
-        }
         kept = tuple(o for o in manifest.objects if not _known(o.kind, o.name, plain))
         manifest = K8sManifest(src, kept)
     if manifest.objects:
         out.manifests.append(manifest)
         out.origins[virtual] = origin
+
+
+#: in kustomize's output (canonical YAML: block style, two-space indents, one ``kind`` and one
+#: ``metadata`` at column 0 per document): a document's kind, and its metadata's name when it
+#: is a plain lower-case DNS name (anything else, a quoted or numeric name, is parsed)
+_DOC_KIND = re.compile(r"^kind: ([A-Za-z][A-Za-z0-9]*)$", re.M)
+_DOC_METADATA = re.compile(r"^metadata:", re.M)
+_DOC_NAME = re.compile(r"^metadata:\n(?:  .*\n)*?  name: ([a-z][-a-z0-9.]*[a-z0-9])$", re.M)
+_DOC_SEPARATOR = re.compile(r"^---[ \t]*\n", re.M)
+
+
+def _unknown_documents(text: str, plain: set[tuple[str, str]]) -> str:
+    """Kustomize's output without the documents of objects the plain manifests already have
+    (dropped anyway after parsing; an overlay of a big base repeats MBs of CRDs): a document
+    is left out unparsed when its kind and name are certain from its text."""
+    docs = _DOC_SEPARATOR.split(text)
+    kept = []
+    for doc in docs:
+        kinds = _DOC_KIND.findall(doc)
+        name = _DOC_NAME.search(doc) if len(kinds) == 1 else None
+        if (
+            name is not None
+            and len(_DOC_METADATA.findall(doc)) == 1
+            and _known(kinds[0], name.group(1), plain)
+        ):
+            continue
+        kept.append(doc)
+    return text if len(kept) == len(docs) else "---\n".join(kept)
 
 
 def _known(kind: str, name: str, plain: set[tuple[str, str]]) -> bool:

@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -641,3 +642,33 @@ def test_render_cache_key_leaves_out_the_cache_and_git(tmp_path: Path) -> None:
     assert key() == before
     (root / "deploy.yaml").write_text(BASE_DEPLOY + "# edited\n")
     assert key() != before
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_kustomize_documents_of_known_objects_are_not_parsed(
+    tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch, quoted: bool
+) -> None:
+    """prod-api is base/deploy.yaml's api: its document is left out before parsing when its
+    kind and name are certain from the text; a quoted name is parsed, then dropped the same."""
+    repo = tmp_path / "repo"
+    _kustomize_repo(repo)
+    out = (
+        KUSTOMIZE_OUTPUT.replace("name: prod-api", 'name: "prod-api"')
+        if quoted
+        else (KUSTOMIZE_OUTPUT)
+    )
+    (tmp_path / "out.yaml").write_text(out)
+    _fake(bin_dir, "kustomize", f'cat "{tmp_path}/out.yaml"\n')
+    parsed: list[str] = []
+    real = render.parse_yaml
+
+    def spy(src: Any) -> Any:
+        parsed.append(src.text)
+        return real(src)
+
+    monkeypatch.setattr(render, "parse_yaml", spy)
+    result = run_scan(["."], cwd=repo, select=["k8s-image-tag-mutable"])
+    assert triples(result) == ["overlays/prod/kustomization.yaml:1:1 k8s-image-tag-mutable"]
+    [text] = parsed
+    assert "name: generated" in text
+    assert ("prod-api" in text) is quoted

@@ -485,8 +485,9 @@ def rendered(index: RepoIndex, reportable_only: bool = False) -> Rendered:
         # the renderers run side by side (each one mostly starts up and waits); their output
         # is added in the order of the jobs, so the result is the same as one after the other
         for i, (text, error) in zip(todo, _run_all(index, [plan[i][1] for i in todo]), strict=True):
+            *_, add = plan[i][1]
             part = done[i] = Rendered()
-            plan[i][1][3](part, text, error)
+            add(part, text, error)
         slot["result"] = _joined([done[i] for i in sorted(done)])  # all so far (map_back)
         slot.pop("subset", None)
     if len(wanted) == len(done):

@@ -118,9 +118,10 @@ def cached(
     """``run()`` (a renderer's (stdout, error)), or what it gave the last time its ``inputs``
     (directories, files) were the same; a cache entry that cannot be read is noted in ``notes``
     and written again."""
-    skip = frozenset({os.path.abspath(cache_dir)}) if cache_dir is not None else frozenset()
-    found = key(argv, cwd, *inputs, skip) if cache_dir is not None else None
-    if cache_dir is None or found is None:
+    if cache_dir is None:
+        return run()
+    found = key(argv, cwd, *inputs, frozenset({os.path.abspath(cache_dir)}))
+    if found is None:
         return run()
     name, newest = found
     path = os.path.join(cache_dir, name)

@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -471,7 +472,7 @@ def test_renderers_run_side_by_side(
 def _age(*paths: Path) -> None:
     """Make each file (and every file below each directory) a minute old: a render is only
     cached when its inputs are older than the mtime granularity window."""
-    old = __import__("time").time() - 60
+    old = time.time() - 60
     for path in paths:
         for p in [path, *path.rglob("*")] if path.is_dir() else [path]:
             os.utime(p, (old, old), follow_symlinks=False)

@@ -411,8 +411,19 @@ class RepoIndex:
         """Typed artifact for a source (None when it failed to parse; notified once)."""
         if src.path in self._parsed:
             return self._parsed[src.path]
+        context = None
+        if src.kind == K.K8S:
+            from linter import skim
+
+            if self.named_files and not self.is_target(src.path):
+                context = skim.context_text(self, src)
         try:
-            art = _parse(src)
+            if context is not None:  # the same objects but big CRDs' specs (linter.skim)
+                art = _parse(SourceFile(src.path, src.abspath, src.kind, context))
+            else:
+                art = _parse(src)
+                if src.kind == K.K8S:
+                    skim.record(self, src, art)
         except ParseError as exc:
             self.notifications.append(exc.notification)
             art = None

@@ -416,6 +416,10 @@ class RepoIndex:
             from linter import skim
 
             if self.named_files and not self.is_target(src.path):
+                crd = skim.context_json(src)
+                if crd is not None:
+                    self._parsed[src.path] = crd
+                    return crd
                 context = skim.context_text(self, src)
         try:
             if context is not None:  # the same objects but big CRDs' specs (linter.skim)

@@ -11,9 +11,11 @@ whose bytes have that digest with those lines blanked (the line count stays, so 
 is the same): the same objects, but the CRDs' ``spec``. Recording needs a parse without error,
 so the blanked parse is of a text known to parse, and a file that does not has no entry.
 
-Only plain texts take part: no JSON (another loader), no line break but ``\\n`` (libyaml and
-``str.splitlines`` count lines alike), the ``spec`` key not first in its document (the
-document's start line stays), and a ``spec`` block of at least :data:`MIN_LINES` lines.
+Only plain YAML texts have entries: no JSON (another loader), no line break but ``\\n``
+(libyaml and ``str.splitlines`` count lines alike), the ``spec`` key not first in its document
+(the document's start line stays), and a ``spec`` block of at least :data:`MIN_LINES` lines.
+A context JSON manifest that is one CRD needs no entry: it is read with ``json.loads`` alone,
+without the YAML pass that finds positions (:func:`context_json`).
 """
 
 from __future__ import annotations
@@ -129,6 +131,28 @@ def context_text(index: RepoIndex, src: SourceFile) -> str | None:
     for start, end in found:
         lines[start - 1 : end] = [""] * (end - start + 1)
     return "\n".join(lines)
+
+
+def context_json(src: SourceFile) -> K8sManifest | None:
+    """A context JSON manifest that is one CRD: its object from ``json.loads`` alone, without
+    the YAML pass that finds positions (a context CRD's positions are never read; once
+    ``json.loads`` succeeds, the full parse cannot fail). None for any other file."""
+    if (
+        src.kind != ArtifactKind.K8S
+        or not src.path.lower().endswith(".json")
+        or "CustomResourceDefinition" not in src.text
+    ):
+        return None
+    try:
+        data = json.loads(src.text)
+    except (ValueError, RecursionError):
+        return None  # the full parse words the error
+    if not isinstance(data, dict) or data.get("kind") not in SKIM_KINDS:
+        return None
+    from linter.parsers.k8s import parse_k8s
+    from linter.parsers.yaml import YamlDocument, YamlFile
+
+    return parse_k8s(YamlFile(src, (YamlDocument(data, 0, 1, src.line_count),)))
 
 
 def _valid(raw: Any, line_count: int) -> list[_Span]:

@@ -3,6 +3,7 @@ used only for context files of runs on named files, and only for bytes parsed in
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -226,3 +227,65 @@ def test_no_cache_writes_no_entry(tmp_path: Path) -> None:
     _git_repo(tmp_path, {"deploy/crds.yaml": MANIFEST, "deploy/app.yaml": DEPLOYMENT})
     _scan(tmp_path, ["deploy/app.yaml"], cache=False)
     assert not (tmp_path / ".prodready_cache").exists()
+
+
+def _crd_json(name: str) -> str:
+    props = {f"field{i}": {"type": "string", "maxLength": i} for i in range(30)}
+    doc = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": name},
+        "spec": {"group": "example.com", "versions": [{"name": "v1", "schema": props}]},
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def test_context_json_crd_is_read_without_the_yaml_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service_json = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "api-svc", "labels": {"note": "CustomResourceDefinition"}},
+            "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]},
+        },
+        indent=2,
+    )
+    files = {
+        "deploy/crd.json": _crd_json("widgets.example.com"),
+        "deploy/svc.json": service_json,
+        "deploy/app.yaml": DEPLOYMENT,
+    }
+    _git_repo(tmp_path, files)
+    full = _scan(tmp_path, ["."], cache=False)
+    want = _findings(full, "deploy/app.yaml")
+    assert any("api-svc" in f[4] for f in want)  # the JSON Service is in the join
+    import linter.parsers.yaml as yaml_module
+
+    loaded: list[str] = []
+    real = yaml_module._load_all
+
+    def spy(src: SourceFile) -> object:
+        loaded.append(src.path)
+        return real(src)
+
+    monkeypatch.setattr(yaml_module, "_load_all", spy)
+    named = _scan(tmp_path, ["deploy/app.yaml"], cache=False)
+    assert _findings(named, "deploy/app.yaml") == want
+    # the CRD: json.loads alone; the Service (not a CRD) with its positions
+    assert "deploy/crd.json" not in loaded and "deploy/svc.json" in loaded
+    (crd,) = [
+        o
+        for o in named.index.artifacts(ArtifactKind.K8S)
+        for o in o.objects
+        if o.kind != "Service" and o.kind != "Deployment"
+    ]  # type: ignore[attr-defined]
+    assert (crd.kind, crd.name, crd.start_line) == (
+        "CustomResourceDefinition",
+        "widgets.example.com",
+        1,
+    )
+    loaded.clear()
+    _scan(tmp_path, ["deploy/crd.json"], cache=False)  # a target: parsed in full
+    assert loaded == ["deploy/crd.json"]

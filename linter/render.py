@@ -405,31 +405,48 @@ def _add(
 
 
 #: in kustomize's output (canonical YAML: block style, two-space indents, one ``kind`` and one
-#: ``metadata`` at column 0 per document): a document's kind, and its metadata's name when it
-#: is a plain lower-case DNS name (anything else, a quoted or numeric name, is parsed)
-_DOC_KIND = re.compile(r"^kind: ([A-Za-z][A-Za-z0-9]*)$", re.M)
-_DOC_METADATA = re.compile(r"^metadata:", re.M)
+#: ``metadata`` at column 0 per document): the lines that matter, each found with its newline
+#: (a literal first character: the scan jumps from newline to newline): a document separator
+#: (its own newline left for the next match), a document's kind, its metadata
+_DOC_LINE = re.compile(r"\n(?:(---)[ \t]*(?=\n)|kind: ([A-Za-z][A-Za-z0-9]*)$|(metadata:))", re.M)
+#: the metadata's name when it is a plain lower-case DNS name (anything else, a quoted or
+#: numeric name, is parsed)
 _DOC_NAME = re.compile(r"^metadata:\n(?:  .*\n)*?  name: ([a-z][-a-z0-9.]*[a-z0-9])$", re.M)
-_DOC_SEPARATOR = re.compile(r"^---[ \t]*\n", re.M)
 
 
 def _unknown_documents(text: str, plain: set[tuple[str, str]]) -> str:
     """Kustomize's output without the documents of objects the plain manifests already have
     (dropped anyway after parsing; an overlay of a big base repeats MBs of CRDs): a document
-    is left out unparsed when its kind and name are certain from its text."""
-    docs = _DOC_SEPARATOR.split(text)
-    kept = []
-    for doc in docs:
-        kinds = _DOC_KIND.findall(doc)
-        name = _DOC_NAME.search(doc) if len(kinds) == 1 else None
-        if (
-            name is not None
-            and len(_DOC_METADATA.findall(doc)) == 1
-            and _known(kinds[0], name.group(1), plain)
-        ):
-            continue
-        kept.append(doc)
-    return text if len(kept) == len(docs) else "---\n".join(kept)
+    is left out unparsed when its kind and name are certain from its text: exactly one
+    ``kind:`` and one ``metadata:`` line at column 0, and a plain name. Documents are split at
+    each ``---`` line (spaces or tabs after it allowed) and joined again with ``---``; one pass
+    over the text."""
+    t = "\n" + text  # each line of the text, the first too, after a newline
+    kept: list[str] = []
+    count = 0
+    start = 1  # where the current document starts in t
+    kinds: list[str] = []
+    metas: list[int] = []
+
+    def close(end: int) -> None:
+        if len(kinds) == 1 and len(metas) == 1:
+            name = _DOC_NAME.match(t, metas[0], end)
+            if name is not None and _known(kinds[0], name.group(1), plain):
+                return
+        kept.append(t[start:end])
+
+    for m in _DOC_LINE.finditer(t):
+        if m.group(1):  # a separator: the document before it ends with its newline
+            close(m.start() + 1)
+            count += 1
+            start, kinds, metas = m.end() + 1, [], []
+        elif m.group(2):
+            kinds.append(m.group(2))
+        else:
+            metas.append(m.start() + 1)
+    close(len(t))
+    count += 1
+    return text if len(kept) == count else "---\n".join(kept)
 
 
 def _known(kind: str, name: str, plain: set[tuple[str, str]]) -> bool:

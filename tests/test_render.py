@@ -673,3 +673,73 @@ def test_kustomize_documents_of_known_objects_are_not_parsed(
     [text] = parsed
     assert "name: generated" in text
     assert ("prod-api" in text) is quoted
+
+
+def _reference_unknown_documents(text: str, plain: set[tuple[str, str]]) -> str:
+    """The plain statement of what render._unknown_documents does (split, then three regexes
+    per document), to check the one-pass version against."""
+    import re
+
+    kind_re = re.compile(r"^kind: ([A-Za-z][A-Za-z0-9]*)$", re.M)
+    meta_re = re.compile(r"^metadata:", re.M)
+    name_re = re.compile(r"^metadata:\n(?:  .*\n)*?  name: ([a-z][-a-z0-9.]*[a-z0-9])$", re.M)
+    docs = re.split(r"^---[ \t]*\n", text, flags=re.M)
+    kept = []
+    for doc in docs:
+        kinds = kind_re.findall(doc)
+        name = name_re.search(doc) if len(kinds) == 1 else None
+        if (
+            name is not None
+            and len(meta_re.findall(doc)) == 1
+            and render._known(kinds[0], name.group(1), plain)
+        ):
+            continue
+        kept.append(doc)
+    return text if len(kept) == len(docs) else "---\n".join(kept)
+
+
+_LINES = [
+    "---",
+    "--- ",
+    "---\t",
+    "----",
+    "--- # c",
+    "kind: Deployment",
+    "kind: Service",
+    "kind: 'Service'",
+    "kind:",
+    " kind: Service",
+    "metadata:",
+    "metadata: {}",
+    "  name: api",
+    "  name: web",
+    '  name: "api"',
+    "  labels:",
+    "    name: api",
+    "  namespace: prod",
+    "spec:",
+    "  replicas: 2",
+    "",
+    "apiVersion: v1",
+]
+
+
+@pytest.mark.parametrize("end", ["", "\n"])
+def test_unknown_documents_matches_its_plain_statement(end: str) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    plain = {("Deployment", "api"), ("Service", "web")}
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_LINES), max_size=30))
+    def check(lines: list[str]) -> None:
+        text = "\n".join(lines) + end
+        assert render._unknown_documents(text, plain) == _reference_unknown_documents(text, plain)
+
+    check()
+    # and a kustomize-like stream where documents are dropped
+    doc = "apiVersion: v1\nkind: Service\nmetadata:\n  labels:\n    a: b\n  name: web\nspec: {}\n"
+    other = doc.replace("web", "other")
+    text = doc + "---\n" + other + "---\n" + doc
+    assert render._unknown_documents(text, plain) == other

@@ -6,11 +6,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import click
 
 from linter.engine import ScanOptions, ScanResult, scan
+from linter.fastdc import dataclass
 from linter.progress import ProgressBar, format_timings, wanted
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from linter.config import ConfigError
 from linter.engine import ScanResult
+from linter.fastdc import dataclass
 from linter.fingerprint import fingerprints
 from linter.jsonout import dumps_pretty
 from linter.model import Finding, Notification, NotificationLevel, Suppression

@@ -26,10 +26,11 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, field, is_dataclass
 from typing import Any
 
 from linter import __version__
+from linter.fastdc import dataclass
 from linter.model import (
     Confidence,
     Finding,

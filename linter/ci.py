@@ -12,9 +12,10 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 from linter.positions import item_loc, key_loc, line_loc, value_loc
 from linter.source import SourceFile

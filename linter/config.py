@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from linter.errors import ConfigError as ConfigError
+from linter.fastdc import dataclass
 from linter.model import Severity
 from linter.registry import Registry
 

@@ -7,9 +7,10 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
 
+from linter.fastdc import dataclass
 from linter.model import Notification, NotificationLevel
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".prodready_cache"})

@@ -6,11 +6,12 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from linter import cache, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import (
     RENDERS_K8S,

@@ -21,10 +21,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from linter.fastdc import dataclass
 from linter.fileviews import file_view
 from linter.model import ENV_READ_KINDS, ArtifactKind, Location
 from linter.source import SourceFile

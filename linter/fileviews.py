@@ -16,9 +16,9 @@ workers: only where a fact is computed changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind
 
 if TYPE_CHECKING:

@@ -9,9 +9,10 @@ namespace (an object without ``metadata.namespace`` matches any namespace: kusto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind
 from linter.parsers.k8s import K8sObject
 from linter.workload import WORKLOAD_KINDS

@@ -15,11 +15,11 @@ import importlib.util
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from linter.fastdc import dataclass
 from linter.schema_subset import Check, Compiler, Resource, Unsupported
 
 if TYPE_CHECKING:  # jsonschema/referencing cost ~80 ms to import: only when a manifest is validated

@@ -13,7 +13,6 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -25,6 +24,8 @@ from pip_audit._service.interface import (
     VulnerabilityResult,
     VulnerabilityService,
 )
+
+from linter.fastdc import dataclass
 
 #: refuse absurd inputs (a zip bomb, a wrong path): OSV's whole PyPI zip is far below this
 MAX_ADVISORY_BYTES = 8 * 1024 * 1024

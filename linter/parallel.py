@@ -22,11 +22,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from linter.cache import FileEntry, ScanCache
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Finding, Notification
 
 if TYPE_CHECKING:

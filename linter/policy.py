@@ -26,10 +26,11 @@ import inspect
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 
 if TYPE_CHECKING:

@@ -20,11 +20,12 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from linter.errors import RegistryError as RegistryError
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Confidence, Notification, NotificationLevel, Severity
 from linter.policy import CheckFn, Policy, PolicyMeta, iter_policies
 from linter.suppress import ENGINE_RULES

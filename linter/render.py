@@ -22,10 +22,11 @@ import posixpath
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
 from linter.parsers.k8s import K8sManifest, K8sObject, parse_k8s
 from linter.parsers.yaml import ParseError, parse_yaml

@@ -34,10 +34,10 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from linter import __version__
+from linter.fastdc import dataclass
 
 FORMAT = 1
 CACHE_DIR = ".prodready_cache"  # the scan cache (linter/cache.py) and replay entries

@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from linter.ci_images import image_builds
+from linter.fastdc import dataclass
 from linter.imageref import parse_image
 from linter.model import RENDERS_K8S, ArtifactKind
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity, Suppression
 from linter.policy import PolicyMeta
 from linter.source import SourceFile

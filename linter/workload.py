@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from linter.fastdc import dataclass
 from linter.model import Location
 from linter.parsers.k8s import K8sObject
 from linter.positions import item_loc, key_loc, value_loc

@@ -15,10 +15,11 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from linter.checklist.model import Checklist, Item
 from linter.engine import ScanResult
+from linter.fastdc import dataclass
 from linter.model import ALL_KINDS, ArtifactKind, Finding
 from linter.policy import PolicyMeta
 from linter.registry import load as load_registry

@@ -7,13 +7,13 @@ checklist (``--checklist FILE``) has the same shape and is validated with :data:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
 import jsonschema
 
 from linter.config import ConfigError
+from linter.fastdc import dataclass
 
 ItemKind = Literal["auto", "partial", "manual"]
 

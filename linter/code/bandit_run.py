@@ -11,11 +11,11 @@ import contextlib
 import io
 import logging
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from linter.code.index import _SKIP, is_test_path
 from linter.code.model import char_col
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Location, Notification
 
 if TYPE_CHECKING:

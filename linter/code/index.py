@@ -13,12 +13,13 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from linter.classify import is_dockerfile_name
 from linter.code import facts
 from linter.code.model import Call, CodeFile, Route
+from linter.fastdc import dataclass
 from linter.model import RENDERS_K8S, ArtifactKind, Location, Notification, NotificationLevel
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ never look at a syntax tree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from linter.fastdc import dataclass
 from linter.model import Location
 
 #: a value kind: str num bool null obj list name call func template concat other

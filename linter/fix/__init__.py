@@ -14,11 +14,12 @@ import difflib
 import os
 import shutil
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import Any
 
 from linter.engine import ScanResult
+from linter.fastdc import dataclass
 from linter.fix import docker, gha, k8s
 from linter.fix.yamlrt import Doc, FixError, rewrite
 from linter.model import ArtifactKind, Notification, NotificationLevel

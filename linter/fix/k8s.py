@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from linter.fastdc import dataclass
 from linter.fix.yamlrt import Doc, first_line, insert_after, last_line
 
 POD_PATHS = {

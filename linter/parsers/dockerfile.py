@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from linter.fastdc import dataclass
 from linter.model import Location, Notification, NotificationLevel
 from linter.parsers.yaml import ParseError
 from linter.source import SourceFile

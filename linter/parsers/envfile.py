@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from linter.fastdc import dataclass
 from linter.model import Location
 from linter.source import SourceFile
 

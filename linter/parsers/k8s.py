@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from linter.fastdc import dataclass
 from linter.model import Location
 from linter.parsers.yaml import YamlFile
 from linter.positions import key_loc, node_start

@@ -11,9 +11,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from linter.ci import all_commands
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import Location
 from linter.source import SourceFile

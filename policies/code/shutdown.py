@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from linter.code import facts
 from linter.code.index import JS_GRACEFUL_LIBS, CodeService, Launcher, code_index, package_name
 from linter.code.model import CodeFile
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from linter.fastdc import dataclass
 from linter.imageref import parse_image
 from linter.model import ArtifactKind, Location
 from linter.parsers.yaml import YamlFile

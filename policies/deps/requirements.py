@@ -13,11 +13,11 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 from linter.source import SourceFile

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
+from linter.fastdc import dataclass
 from linter.imageref import parse_image
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction, Stage
 

@@ -6,9 +6,9 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from linter.fastdc import dataclass
 from linter.imageref import parse_image
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity

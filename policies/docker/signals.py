@@ -6,8 +6,8 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction, Stage
 from linter.policy import CheckContext, policy

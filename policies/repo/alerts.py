@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.parsers.yaml import YamlFile

@@ -10,10 +10,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from linter.discover import FoundFile, display_path, under
+from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Location
 from linter.positions import key_loc

@@ -23,11 +23,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+from linter.fastdc import dataclass
 from linter.model import ENV_READ_KINDS, ArtifactKind, Confidence
 from linter.source import SourceFile
 

@@ -1,0 +1,223 @@
+"""linter.fastdc.dataclass behaves as dataclasses.dataclass: each class here is defined with both
+decorators and the two are compared on the same operations."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pytest
+
+from linter import fastdc
+
+Decorator = Callable[..., Any]
+BOTH = pytest.mark.parametrize("dc", [dataclasses.dataclass, fastdc.dataclass], ids=["std", "fast"])
+
+
+def _define(dc: Decorator, **options: Any) -> type:
+    @dc(**options)
+    class Point:
+        """A point."""
+
+        x: int
+        y: int = 0
+        label: str = dataclasses.field(default="", compare=False)
+        secret: str = dataclasses.field(default="", repr=False)
+        weight: float = dataclasses.field(default=1.0, hash=False)
+        tags: tuple[str, ...] = ()
+        kind: ClassVar[str] = "point"
+
+    return Point
+
+
+def _observe(cls: type) -> list[Any]:
+    """What a program can see of a class's generated methods."""
+    a = cls(1, 2, "a", "s", 0.5, ("t",))
+    b = cls(1, 2, "b", "s", 0.5, ("t",))  # differs in a compare=False field
+    c = cls(1, 3)
+    seen: list[Any] = [
+        repr(a),
+        repr(c),
+        a == b,
+        a == c,
+        a != c,
+        a == (1, 2),
+        a.__eq__((1, 2)),
+        cls.__hash__ is None,
+        "__hash__" in cls.__dict__,
+        cls.__repr__.__qualname__,
+        [f.name for f in dataclasses.fields(cls)],
+        dataclasses.replace(a, y=5) == cls(1, 5, "a", "s", 0.5, ("t",)),
+        copy.deepcopy(a) == a,
+        cls.__match_args__,
+    ]
+    if cls.__hash__ is not None:
+        seen += [hash(a) == hash(b), hash(a) == hash(cls(1, 2, weight=9.0, tags=("t",)))]
+        seen.append(hash(a) == hash((1, 2, "s", ("t",))))  # the compared, hashed fields
+    try:
+        a.x = 9  # type: ignore[misc]
+        seen.append(("assigned", a.x))
+    except dataclasses.FrozenInstanceError as exc:
+        seen.append(("frozen", str(exc)))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"frozen": True},
+        {"frozen": True, "slots": True},
+        {"eq": False},
+        {"frozen": True, "eq": False},
+        {"repr": False},
+        {"slots": True},
+    ],
+    ids=str,
+)
+def test_same_behaviour_as_the_standard_decorator(options: dict[str, Any]) -> None:
+    std = _observe(_define(dataclasses.dataclass, **options))
+    fast = _observe(_define(fastdc.dataclass, **options))
+    if options.get("repr") is False:  # object's repr: the addresses differ
+        std, fast = std[2:], fast[2:]
+    assert fast == std
+
+
+def _picklable(name: str, dc: Decorator, **options: Any) -> type:
+    cls = _define(dc, **options)
+    cls.__qualname__ = cls.__name__ = name
+    globals()[name] = cls
+    return cls
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"frozen": True}, {"frozen": True, "slots": True}], ids=str
+)
+def test_pickles_alike(options: dict[str, Any]) -> None:
+    suffix = "".join(sorted(options))
+    for dc, name in ((dataclasses.dataclass, "Std"), (fastdc.dataclass, "Fast")):
+        cls = _picklable(f"Pickled{name}{suffix}", dc, **options)
+        a = cls(1, 2, "a", "s", 0.5, ("t",))
+        back = pickle.loads(pickle.dumps(a))
+        assert back == a and repr(back) == repr(a)
+
+
+def _with_body_methods(dc: Decorator, frozen: bool) -> list[Any]:
+    @dc(frozen=frozen)
+    class Own:
+        """Defines __eq__ (so Python sets __hash__ to None) and __repr__."""
+
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __repr__(self) -> str:
+            return "own"
+
+    @dc(frozen=frozen)
+    class OwnHash:
+        """Defines __hash__."""
+
+        a: int
+
+        def __hash__(self) -> int:
+            return 7
+
+    return [
+        repr(Own(1)),
+        Own(1) == Own(2),
+        Own.__hash__ is None,
+        hash(OwnHash(1)),
+        OwnHash(1) == OwnHash(1),
+        OwnHash(1) == OwnHash(2),
+    ]
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_methods_of_the_class_body_are_kept(frozen: bool) -> None:
+    assert _with_body_methods(fastdc.dataclass, frozen) == _with_body_methods(
+        dataclasses.dataclass, frozen
+    )
+
+
+def _inheritance(dc: Decorator) -> list[Any]:
+    @dc(frozen=True)
+    class Base:
+        """A base."""
+
+        a: int
+
+    @dc(frozen=True)
+    class Child(Base):
+        """Adds a field."""
+
+        b: int = 2
+
+    class Plain(Base):
+        """Not decorated: inherits everything."""
+
+    @dc(frozen=True, repr=False)
+    class Quiet(Base):
+        """Inherits the base's repr (its fields only)."""
+
+        c: int = 3
+
+    return [
+        repr(Child(1)),
+        repr(Plain(1)),
+        repr(Quiet(1)),
+        Child(1) == Base(1),
+        Plain(1) == Base(1),
+        Child(1, 2) == Child(1, 2),
+        hash(Child(1, 2)) == hash((1, 2)),
+    ]
+
+
+def test_inheritance() -> None:
+    assert _inheritance(fastdc.dataclass) == _inheritance(dataclasses.dataclass)
+
+
+@BOTH
+def test_recursive_repr(dc: Decorator) -> None:
+    @dc
+    class Node:
+        """Holds anything, itself too."""
+
+        items: list[Any]
+
+    n = Node([])
+    n.items.append(n)
+    assert repr(n) == "test_recursive_repr.<locals>.Node(items=[...])"
+
+
+@BOTH
+def test_plain_decorator_and_empty_class(dc: Decorator) -> None:
+    @dc
+    class Empty:
+        """No fields."""
+
+    assert Empty() == Empty()
+    assert repr(Empty()).endswith("Empty()")
+    assert Empty.__hash__ is None
+
+
+def test_order_and_unsafe_hash_take_the_standard_path() -> None:
+    @fastdc.dataclass(order=True)
+    class Ordered:
+        """Ordered."""
+
+        a: int
+
+    @fastdc.dataclass(unsafe_hash=True)
+    class Hashed:
+        """Hashable though mutable."""
+
+        a: int
+
+    assert Ordered(1) < Ordered(2)
+    assert hash(Hashed(1)) == hash((1,))
+    assert "<lambda>" not in Ordered.__eq__.__qualname__

@@ -199,6 +199,73 @@ def test_fast_path_equals_ruamel(text: str) -> None:
     assert [_shape(d) for d in fast] == [_shape(d) for d in _pure(text)]
 
 
+#: lines around empty mapping values: comments, explicit keys, document markers, block scalars
+_EMPTY_LINES = st.tuples(
+    st.sampled_from([0, 0, 2, 2, 4, 6]),
+    st.sampled_from(
+        [
+            *("k:", "k2:", "k: v", "j: 1", "- k:", "- v", "-", "# c", "k:  # c", "---", "..."),
+            *("", "? q", ": v", "k: |", "  text", "k: [a, b]", "k: {}", "   "),
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(
+    st.lists(_EMPTY_LINES, min_size=1, max_size=12),
+    st.sampled_from(["", "\n", "\n\n", " ", "\n# end"]),
+)
+def test_fast_path_equals_ruamel_around_empty_values(lines: list[Any], end: str) -> None:
+    """``key:`` with nothing after it: the fast path places the None where ruamel does, or
+    leaves the text to ruamel (a comment or an explicit key before the next token)."""
+    text = "\n".join(" " * indent + line for indent, line in lines) + end
+    try:
+        fast = fastyaml.load_all(text)
+    except (fastyaml.Unsupported, RecursionError):
+        return
+    try:
+        pure = _pure(text)
+    except NotImplementedError:  # ruamel gives up on some comment layouts; libyaml does not
+        return
+    assert [_shape(d) for d in fast] == [_shape(d) for d in pure], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\nb: 1\n",
+        "a:\n  b:\n  c: 2\nd:\n",
+        "volumes:\n  data:",  # the end of a text without a final newline
+        "- a:\n  b:\n- c:\n",
+        "x:\n  y:\nz: 1\n...\n",
+        "a: 1\n---\n",  # an empty document
+        "---\n---\na:\n",
+    ],
+)
+def test_empty_values_take_the_fast_path(text: str) -> None:
+    assert [_shape(d) for d in fastyaml.load_all(text)] == [_shape(d) for d in _pure(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:  # why\nb: 1\n",  # ruamel places the None after the colon
+        "a:\n? c: d\n",  # or at the end of the "?"
+        "- \n- a\n",  # an empty item
+        "{a: }\n",  # a flow value
+        "a: !\n",  # a tagged one
+        "- a\n...\n...\n",  # a "..." ending no document: ruamel refuses it
+        "k: |\n   \n    k:\n",  # a block scalar's blank first line: ruamel refuses this one
+    ],
+)
+def test_texts_left_to_ruamel(text: str) -> None:
+    with pytest.raises(fastyaml.Unsupported):
+        fastyaml.load_all(text)
+
+
 @FAST
 @given(st.lists(_trees, min_size=1, max_size=2))
 def test_fast_path_equals_ruamel_on_nested_documents(docs: list[Any]) -> None:

@@ -330,3 +330,17 @@ def test_read_fd_ends_without_an_empty_read(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(os, "read", lambda fd, n: fake_read(fd, n, 700))
     assert index_mod._read_fd(0, 10_000, len(data)) == data
     assert calls == [700, 700, 600]
+
+
+def test_yaml_layout_ruamel_cannot_load(tmp_path: Path) -> None:
+    """A comment after a key whose value starts on the next line, then a blank line with spaces:
+    ruamel's round-trip loader raises NotImplementedError (the fast path takes no anchor, so
+    the anchor sends the file to ruamel)."""
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: &l\n    a: b\n"
+        "data:  # c\n  text\n   \n"
+    )
+    result = _scan(tmp_path)
+    assert triples(result) == [SHELL_FORM]
+    assert _notes(result) == [("cm.yaml", "prodready-parse-error")]
+    assert result.notifications[0].message.startswith("YAML that ruamel.yaml cannot load")

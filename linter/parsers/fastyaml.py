@@ -8,11 +8,16 @@ objects ruamel's ``RoundTripConstructor`` would: ``CommentedMap``/``CommentedSeq
 decimal integers, booleans and nulls are made directly; other scalars by ruamel's constructor.
 
 Only plain documents take this path: a text with anchors, aliases, explicit tags, directives,
-tabs, merge keys, duplicate keys or empty plain scalars (which ruamel represents with extra
-wrapper types, places differently, or reads differently), and any text libyaml rejects, is loaded
-by the pure ruamel loader instead, so results and error messages stay ruamel's. Comments are not
-kept (no policy reads ``.ca``). ``tests/test_fuzz.py`` (generated texts) and
-``tests/test_corpus.py`` (real files) check that both loaders build the same objects.
+tabs, merge keys, duplicate keys, a block scalar whose first line is blank, a ``...`` that ends
+no document (libyaml skips it, ruamel refuses it), or an empty plain scalar anywhere but as a
+block mapping's value or a whole document (which ruamel represents with extra wrapper types,
+places differently, or reads differently), and any text libyaml rejects, is loaded by the pure
+ruamel loader instead, so results and error messages stay ruamel's. An empty block mapping value
+(``key:``) is None placed where the next token starts, as ruamel places it (libyaml: right after
+the colon); with a comment or an explicit ``?`` key before that token, ruamel places it
+elsewhere, and the text takes the pure path. Comments are not kept (no policy reads ``.ca``).
+``tests/test_fuzz.py`` (generated texts) and ``tests/test_corpus.py`` (real files) check that
+both loaders build the same objects.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ _INT = "tag:yaml.org,2002:int"
 _DECIMAL = re.compile(r"[-+]?[1-9][0-9]*")  # "0", "007": ruamel makes a ScalarInt
 
 
-def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
+def _document(parser: Any, resolver: Any, constructor: Any, text: str, ends: list[int]) -> Any:
     """One document, built from libyaml's events as ruamel's round-trip constructor builds it
     (``CommentedMap``/``CommentedSeq`` with their ``.lc`` positions and flow style), or
     ``_END`` at the end of the stream. Plain strings, decimal integers, booleans and nulls are
@@ -78,30 +83,55 @@ def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
 
     def scalar(event: Any) -> Any:
         value = event.value
-        if value == "" and not event.style:
-            # ruamel places an empty value where the next token starts; libyaml does not
-            raise Unsupported("empty plain scalar")
+        if event.style in ("|", ">"):
+            # a blank first line: ruamel refuses some indentations of leading blank lines
+            # that libyaml takes
+            header_end = text.find("\n", event.start_mark.index)
+            if header_end >= 0:
+                line_end = text.find("\n", header_end + 1)
+                if not text[header_end + 1 : line_end if line_end >= 0 else None].strip():
+                    raise Unsupported("block scalar with leading blank lines")
         tag = resolve(ScalarNode, value, event.implicit)
         if event.tag is None and event.style not in ("|", ">"):
-            text = tag.suffix
-            if text == _STR:
+            suffix = tag.suffix
+            if suffix == _STR:
                 return value
-            if text == _NULL:
+            if suffix == _NULL:
                 return None
-            if text == _BOOL:
+            if suffix == _BOOL:
                 return constructor.bool_values[value.lower()]
-            if text == _INT and _DECIMAL.fullmatch(value):
+            if suffix == _INT and _DECIMAL.fullmatch(value):
                 return int(value)
         node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style or None)
         return constructor.construct_object(node, deep=True)
 
     stack: list[list[Any]] = []  # the open collections
     root: Any = _END
+    #: an empty value of a block mapping whose position is the next event's start (see below)
+    empty: tuple[Any, Any, Any, int] | None = None
     try:
         while True:
             event = parser.get_event()
             cls = type(event)
+            if empty is not None:
+                parent, key, kmark, after = empty
+                mark = event.start_mark
+                between = text[after : mark.index]
+                if "#" in between or "?" in between:
+                    # ruamel places it after the colon then, or at the end of an explicit "?"
+                    raise Unsupported("empty value before a comment or an explicit key")
+                line, column = mark.line, mark.column
+                if mark.index >= len(text) and column == 0 and not text.endswith("\n"):
+                    # the end of a text without a final newline: libyaml counts one more line
+                    # there, ruamel does not
+                    tail = text[text.rfind("\n") + 1 :]
+                    if any(c in tail for c in "\r\x85\u2028\u2029"):
+                        raise Unsupported("empty value at an unusual end of text")
+                    line, column = line - 1, len(tail)
+                parent._yaml_set_kv_line_col(key, [kmark.line, kmark.column, line, column])
+                empty = None
             if cls is ev.DocumentEndEvent:
+                ends[0] += bool(event.explicit)
                 return root
             if cls is ev.MappingEndEvent or cls is ev.SequenceEndEvent:
                 data, flow, _, _, key_mark = stack.pop()
@@ -121,6 +151,21 @@ def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
                 raise Unsupported("explicit tag")
             mark = event.start_mark
             value: Any
+            blank = cls is ev.ScalarEvent and event.value == "" and not event.style
+            if blank and (
+                event.tag is not None
+                or (
+                    stack
+                    and (
+                        type(stack[-1][0]) is not CommentedMap
+                        or stack[-1][1] is not False
+                        or stack[-1][2] is _NO_KEY
+                    )
+                )
+            ):
+                # tagged, or a key, an item or a flow value: placed elsewhere by ruamel (an empty
+                # document is None, with no position)
+                raise Unsupported("empty plain scalar")
             if cls is ev.ScalarEvent:
                 value = scalar(event)
             elif cls is ev.MappingStartEvent or cls is ev.SequenceStartEvent:
@@ -152,6 +197,10 @@ def _document(parser: Any, resolver: Any, constructor: Any) -> Any:
                     )
                     parent[key] = value
                     top[2] = _NO_KEY
+                    if blank:
+                        # ruamel places an empty value where the next token starts (libyaml:
+                        # right after the colon), unless a comment comes first
+                        empty = (parent, key, kmark, mark.index)
             else:
                 root = value
             if cls is not ev.ScalarEvent:
@@ -177,6 +226,8 @@ def _as_key(data: Any) -> Any:
     return out
 
 
+#: a document end marker line
+_DOC_END = re.compile(r"^\.\.\.(?=[ \r\n]|$)", re.M)
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -201,11 +252,12 @@ def load_all(text: str) -> list[Any]:
     constructor, resolver = _SHARED_LOADER
     parser = _CParser(text)
     out: list[Any] = []
+    ends = [0]  # the explicit document ends ("...") libyaml reported
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             while True:
-                data = _document(parser, resolver, constructor)
+                data = _document(parser, resolver, constructor, text, ends)
                 if data is _END:
                     break
                 out.append(data)
@@ -215,4 +267,7 @@ def load_all(text: str) -> list[Any]:
         raise Unsupported(str(exc)) from None
     finally:
         parser.dispose()
+    if "..." in text and len(_DOC_END.findall(text)) != ends[0]:
+        # libyaml skips a "..." that ends no document; ruamel refuses it
+        raise Unsupported("a document end marker that ends no document")
     return out

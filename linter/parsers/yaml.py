@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from linter.fastdc import dataclass
 from linter.model import Notification, NotificationLevel
 from linter.positions import node_start
 from linter.source import SourceFile
@@ -172,6 +172,15 @@ def _load_all(src: SourceFile) -> tuple[list[Any], bool]:
             return list(_loader().load_all(src.text)), True
     except (YAMLError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
         raise ParseError(_error_note(src, exc)) from None
+    except NotImplementedError as exc:  # ruamel's comment handling gives up on some layouts
+        raise ParseError(
+            Notification(
+                f"YAML that ruamel.yaml cannot load ({str(exc)[:60]}...); file skipped",
+                level=NotificationLevel.ERROR,
+                path=src.path,
+                code="prodready-parse-error",
+            )
+        ) from None
     except RecursionError:
         raise ParseError(
             Notification(

@@ -379,11 +379,9 @@ def _add(
     virtual = target + RENDERED_SUFFIX
     plain: set[tuple[str, str]] = set()
     if drop_known:
-        plain = {
-            (o.kind, o.name)
-            for m in index.artifacts(K.K8S, include_rendered=False)
-            for o in m.objects
-        }
+        from linter.plainobjects import plain_objects
+
+        plain = plain_objects(index)
         text = _unknown_documents(text, plain)
     src = SourceFile(virtual, _abspath(index, target) or "", K.K8S, text)
     try:

@@ -79,6 +79,8 @@ def write_cache_file(path: str, payload: Any, keep: int = 0) -> bool:
             raise
         if keep:
             names = [n for n in os.listdir(directory) if n.startswith(prefix)]
+            if len(names) <= keep:  # nothing to prune: no need to stat them
+                return True
             paths = sorted(
                 (os.path.join(directory, n) for n in names),
                 key=lambda p: os.stat(p).st_mtime_ns,

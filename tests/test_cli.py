@@ -403,3 +403,23 @@ def test_progress_bar_is_wired_to_the_scan(
     # --quiet never draws it
     assert main(["check", "--select", RULE, "--quiet", "."]) == 1
     assert capsys.readouterr().err == ""
+
+
+def test_console_script_exits_at_once_with_all_output(repo: Path, capsys: Cap) -> None:
+    """``entry`` (the console script) leaves with ``os._exit`` after main: the exit code, the
+    whole of a big output on a pipe, and an output file are all there."""
+    for i in range(300):  # ~300 findings: far more than a pipe's buffer
+        (repo / f"s{i}").mkdir()
+        (repo / f"s{i}" / "Dockerfile").write_text(SHELL_CMD)
+    assert main(["check", "--select", RULE, "--format", "json", "."]) == 1
+    want = capsys.readouterr().out
+    cmd = [sys.executable, "-m", "linter.cli", "check", "--select", RULE, "--format", "json"]
+    proc = subprocess.run([*cmd, "."], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout == want
+    assert len(json.loads(proc.stdout)["findings"]) == 301
+    proc = subprocess.run([*cmd, "-o", "out.json", "."], capture_output=True, check=False)
+    assert proc.returncode == 1
+    assert (repo / "out.json").read_text() == want
+    clean = subprocess.run([*cmd, "--exit-zero", "."], capture_output=True, check=False)
+    assert clean.returncode == 0

@@ -423,3 +423,26 @@ def test_console_script_exits_at_once_with_all_output(repo: Path, capsys: Cap) -
     assert (repo / "out.json").read_text() == want
     clean = subprocess.run([*cmd, "--exit-zero", "."], capture_output=True, check=False)
     assert clean.returncode == 0
+
+
+def test_a_run_parsing_no_yaml_does_not_import_ruamel(tmp_path: Path) -> None:
+    """ruamel.yaml costs ~45 ms to import: a pre-commit run on a code or env file that parses
+    no YAML (a Dockerfile and a Python file here, no manifest) must not import it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(SHELL_CMD)
+    (tmp_path / "app.py").write_text("import os\nprint(os.environ['HOME'])\n")
+    code = (
+        "import sys\n"
+        "from linter.cli import main\n"
+        "code = main(['check', 'app.py', 'Dockerfile'])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules if m.startswith('ruamel')}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "1 []"

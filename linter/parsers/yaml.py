@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from linter.fastdc import dataclass
 from linter.model import Notification, NotificationLevel
 from linter.positions import node_start
 from linter.source import SourceFile
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
+# ruamel.yaml is imported when a file is first parsed (about 45 ms): a run on a code or env file
+# may parse no YAML at all
 
 #: an alias bomb expands a few hundred bytes to billions of nodes: stop counting here
 MAX_EXPANDED_NODES = 500_000
@@ -45,6 +48,8 @@ class ParseError(Exception):
 
 
 def _loader() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt", pure=True)
     y.allow_duplicate_keys = True
     return y
@@ -77,6 +82,8 @@ def expanded_size(node: Any, limit: int = MAX_EXPANDED_NODES) -> int:
 
 
 def _error_note(src: SourceFile, exc: Exception) -> Notification:
+    from ruamel.yaml.error import MarkedYAMLError
+
     line = col = None
     problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, MarkedYAMLError):
@@ -166,6 +173,8 @@ def _load_all(src: SourceFile) -> tuple[list[Any], bool]:
                 code="prodready-parse-error",
             )
         ) from None
+    from ruamel.yaml.error import YAMLError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

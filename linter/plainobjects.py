@@ -18,8 +18,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
-from linter.model import ArtifactKind, Notification, NotificationLevel
-from linter.replay import CORRUPT, install_stamp, write_cache_file
+from linter.model import ArtifactKind
+from linter.replay import cache_ignored, install_stamp, read_cache_file, write_cache_file
 
 if TYPE_CHECKING:
     from linter.index import RepoIndex
@@ -35,29 +35,22 @@ def _entry_path(cache_dir: str) -> str:
 
 
 def _load(index: RepoIndex, path: str) -> dict[str, list[Pair]]:
+    raw = read_cache_file(path, _WHAT, index.notifications)
+    if raw is None:
+        return {}
     try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise ValueError("not a plain-objects entry")
         out: dict[str, list[Pair]] = {}
         for digest, pairs in raw["files"].items():
-            if not isinstance(digest, str):
-                raise ValueError("bad digest")
             out[digest] = [(str(k), str(n)) for k, n in pairs]
         return out
-    except (FileNotFoundError, NotADirectoryError):
+    except (ValueError, TypeError, KeyError) as exc:
+        index.notifications.append(cache_ignored(_WHAT, exc))
         return {}
-    except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
-        index.notifications.append(
-            Notification(
-                f"plain-objects cache ignored ({type(exc).__name__}: {str(exc)[:120]}); "
-                "it will be rebuilt",
-                level=NotificationLevel.NOTE,
-                code=CORRUPT,
-            )
-        )
-        return {}
+
+
+_WHAT = "plain-objects cache"
 
 
 def _parsed_pairs(index: RepoIndex, src: Any) -> list[Pair]:

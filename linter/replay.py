@@ -38,6 +38,7 @@ from typing import Any
 
 from linter import __version__
 from linter.fastdc import dataclass
+from linter.model import Notification, NotificationLevel
 
 FORMAT = 1
 CACHE_DIR = ".prodready_cache"  # the scan cache (linter/cache.py) and replay entries
@@ -46,6 +47,30 @@ RENDERERS = ("helm", "kustomize", "kubectl")
 RACY_NS = 2_000_000_000
 #: the notification code of a cache file that could not be used
 CORRUPT = "prodready-cache-ignored"
+
+
+def cache_ignored(what: str, exc: BaseException, then: str = "it will be rebuilt") -> Notification:
+    """The note for a cache file that could not be used: ``what`` ignored (why); ``then``."""
+    return Notification(
+        f"{what} ignored ({type(exc).__name__}: {str(exc)[:120]}); {then}",
+        level=NotificationLevel.NOTE,
+        code=CORRUPT,
+    )
+
+
+def read_cache_file(
+    path: str, what: str, notes: list[Notification], then: str = "it will be rebuilt"
+) -> Any:
+    """The JSON a cache file holds; None when there is none, or when it cannot be read (noted
+    with :func:`cache_ignored`)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, ValueError, RecursionError) as exc:
+        notes.append(cache_ignored(what, exc, then))
+        return None
 
 
 def ensure_cache_dir(directory: str) -> None:

@@ -27,8 +27,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
-from linter.model import ArtifactKind, Notification, NotificationLevel
-from linter.replay import CORRUPT, install_stamp, write_cache_file
+from linter.model import ArtifactKind
+from linter.replay import cache_ignored, install_stamp, read_cache_file, write_cache_file
 
 if TYPE_CHECKING:
     from linter.index import RepoIndex
@@ -113,20 +113,14 @@ def context_text(index: RepoIndex, src: SourceFile) -> str | None:
     digest = index.digests.get(src.path)
     if cache_dir is None or digest is None or not _eligible(src):
         return None
-    path = _entry_path(cache_dir, digest)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, ValueError, RecursionError) as exc:
-        index.notifications.append(_ignored(exc))
+    raw = read_cache_file(_entry_path(cache_dir, digest), _WHAT, index.notifications, _THEN)
+    if raw is None:
         return None
     lines = src.text.split("\n")
     try:
         found = _valid(raw, len(lines))
     except (TypeError, ValueError, KeyError) as exc:
-        index.notifications.append(_ignored(exc))
+        index.notifications.append(cache_ignored(_WHAT, exc, _THEN))
         return None
     for start, end in found:
         lines[start - 1 : end] = [""] * (end - start + 1)
@@ -170,10 +164,5 @@ def _valid(raw: Any, line_count: int) -> list[_Span]:
     return out
 
 
-def _ignored(exc: BaseException) -> Notification:
-    return Notification(
-        f"manifest cache entry ignored ({type(exc).__name__}: {str(exc)[:120]}); "
-        "the file is parsed in full",
-        level=NotificationLevel.NOTE,
-        code=CORRUPT,
-    )
+_WHAT = "manifest cache entry"
+_THEN = "the file is parsed in full"

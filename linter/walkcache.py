@@ -31,8 +31,14 @@ from typing import Any
 from linter import __version__
 from linter.classify import classify_by_name
 from linter.discover import FoundFile, WalkRecord, walk
-from linter.model import ArtifactKind, Notification, NotificationLevel, note_from_json, note_to_json
-from linter.replay import CORRUPT, RACY_NS, install_stamp, write_cache_file
+from linter.model import ArtifactKind, Notification, note_from_json, note_to_json
+from linter.replay import (
+    RACY_NS,
+    cache_ignored,
+    install_stamp,
+    read_cache_file,
+    write_cache_file,
+)
 
 FORMAT = 4
 
@@ -85,21 +91,12 @@ def cached_walk(
 
 
 def _corrupt(exc: BaseException) -> Notification:
-    return Notification(
-        f"walk cache ignored ({type(exc).__name__}: {str(exc)[:120]}); it will be rebuilt",
-        level=NotificationLevel.NOTE,
-        code=CORRUPT,
-    )
+    return cache_ignored("walk cache", exc)
 
 
 def _load(path: str, notes: list[Notification]) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except (OSError, ValueError, RecursionError) as exc:
-        notes.append(_corrupt(exc))
+    raw = read_cache_file(path, "walk cache", notes)
+    if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         notes.append(_corrupt(ValueError("unexpected format")))

@@ -89,3 +89,16 @@ def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+def parsed_paths(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[str]:
+    """The paths of the sources ``module.name`` (a parse function) is called with from now on."""
+    paths: list[str] = []
+    real = getattr(module, name)
+
+    def spy(src: object) -> object:
+        paths.append(src.path)  # type: ignore[attr-defined]
+        return real(src)
+
+    monkeypatch.setattr(module, name, spy)
+    return paths

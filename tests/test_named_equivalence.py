@@ -14,7 +14,7 @@ import pytest
 
 from linter.discover import walk
 from linter.model import RENDERS_K8S, ArtifactKind
-from tests.conftest import SHARED, run_scan
+from tests.conftest import SHARED, parsed_paths, run_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,19 +37,6 @@ def _findings(result: object, path: str | None = None) -> list[tuple[str, int, i
         for f in result.findings  # type: ignore[attr-defined]
         if path is None or f.location.path == path
     )
-
-
-def _parsed_paths(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[str]:
-    """The paths of the sources ``module.name`` (a parse function) is called with from now on."""
-    paths: list[str] = []
-    real = getattr(module, name)
-
-    def spy(src: object) -> object:
-        paths.append(src.path)  # type: ignore[attr-defined]
-        return real(src)
-
-    monkeypatch.setattr(module, name, spy)
-    return paths
 
 
 def _assert_reported_kinds(result: object) -> None:
@@ -280,7 +267,7 @@ def test_related_manifests_file_by_file(tmp_path: Path, monkeypatch: pytest.Monk
     # and the graph of a named run really is smaller: unrelated manifests are not parsed
     from linter import index as index_module
 
-    parsed = _parsed_paths(monkeypatch, index_module, "_parse")
+    parsed = parsed_paths(monkeypatch, index_module, "_parse")
     run_scan(["deploy/web.yaml"], tmp_path, check_sarif=False)
     assert "deploy/unrelated.yaml" not in parsed and "deploy/gone-hpa.yaml" not in parsed
     assert "deploy/frontend-svc.yaml" in parsed and "deploy/escaped-svc.yaml" in parsed
@@ -388,7 +375,7 @@ def test_env_templates_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     _assert_equivalent(tmp_path)
     from linter.parsers import envfile
 
-    parsed = _parsed_paths(monkeypatch, envfile, "parse_env")
+    parsed = parsed_paths(monkeypatch, envfile, "parse_env")
     run_scan(["services/api/.env.example"], tmp_path, check_sarif=False)
     assert sorted(set(parsed)) == ["services/api/.env.example", "services/api/worker/.env.example"]
 

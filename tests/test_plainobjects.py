@@ -13,7 +13,7 @@ import pytest
 
 from linter import render
 from linter.engine import ScanOptions, scan
-from linter.source import SourceFile
+from tests.conftest import parsed_paths
 from tests.test_render import GIT, KUSTOMIZE_OUTPUT, _fake, _kustomize_repo
 
 APP = """\
@@ -71,15 +71,7 @@ def _rendered(result: Any) -> list[str]:
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import linter.index as index_module
 
-    paths: list[str] = []
-    real = index_module._parse
-
-    def spy(src: SourceFile) -> Any:
-        paths.append(src.path)
-        return real(src)
-
-    monkeypatch.setattr(index_module, "_parse", spy)
-    return paths
+    return parsed_paths(monkeypatch, index_module, "_parse")
 
 
 def test_named_run_takes_the_pairs_from_the_cache(

@@ -16,6 +16,7 @@ from linter.model import ArtifactKind
 from linter.parsers.k8s import parse_k8s
 from linter.parsers.yaml import parse_yaml
 from linter.source import SourceFile
+from tests.conftest import parsed_paths
 
 
 def _crd(name: str, props: int, spec_first: bool = False) -> str:
@@ -263,14 +264,7 @@ def test_context_json_crd_is_read_without_the_yaml_pass(
     assert any("api-svc" in f[4] for f in want)  # the JSON Service is in the join
     import linter.parsers.yaml as yaml_module
 
-    loaded: list[str] = []
-    real = yaml_module._load_all
-
-    def spy(src: SourceFile) -> object:
-        loaded.append(src.path)
-        return real(src)
-
-    monkeypatch.setattr(yaml_module, "_load_all", spy)
+    loaded = parsed_paths(monkeypatch, yaml_module, "_load_all")
     named = _scan(tmp_path, ["deploy/app.yaml"], cache=False)
     assert _findings(named, "deploy/app.yaml") == want
     # the CRD: json.loads alone; the Service (not a CRD) with its positions

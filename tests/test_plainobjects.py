@@ -4,7 +4,6 @@ same findings, and a manifest whose bytes changed is parsed again."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,9 @@ from typing import Any
 import pytest
 
 from linter import render
-from linter.engine import ScanOptions, scan
 from tests.conftest import parsed_paths
 from tests.test_render import GIT, KUSTOMIZE_OUTPUT, _fake, _kustomize_repo
+from tests.test_skim import _scan as scan_in
 
 APP = """\
 apiVersion: apps/v1
@@ -48,12 +47,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _scan(root: Path, paths: list[str], cache: bool = True) -> Any:
-    old = os.getcwd()
-    os.chdir(root)
-    try:
-        return scan(ScanOptions(paths=paths, cache_dir="" if cache else None))
-    finally:
-        os.chdir(old)
+    return scan_in(root, paths, cache)
 
 
 def _findings(result: Any) -> list[tuple[str, int, int, str, str]]:

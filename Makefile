@@ -27,12 +27,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check linter policies tests
-	$(BIN)/ruff format --check linter policies tests
+	$(BIN)/ruff check linter policies tests bench
+	$(BIN)/ruff format --check linter policies tests bench
 	$(BIN)/mypy --strict
 
 fmt: $(STAMP)
-	$(BIN)/ruff format linter policies tests
+	$(BIN)/ruff format linter policies tests bench
 	$(BIN)/ruff check --fix linter policies tests
 
 docs: $(STAMP)

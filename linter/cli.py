@@ -231,7 +231,7 @@ def check(
             raise SystemExit(hit.code)
     from linter import adopt
     from linter.engine import ScanOptions
-    from linter.output import render
+    from linter.output import render, warm_up
     from linter.parallel import default_jobs
 
     opts = ScanOptions(
@@ -245,6 +245,7 @@ def check(
         vuln_db=vuln_db,
         jobs=jobs or default_jobs(),
         cache_dir=None if no_cache else (cache_dir or ""),
+        warm_up=warm_up(fmt),
     )
     extras = adopt.Extras(diff_rev, baseline_path, write_baseline, verbose, not quiet)
     started = time.time_ns()

@@ -77,6 +77,9 @@ class ScanOptions:
     jobs: int = 1
     #: the scan cache's directory (linter/cache.py); "" = .prodready_cache in the root; None = off
     cache_dir: str | None = None
+    #: work the caller will need after the scan (the CLI: importing its reporter), done while
+    #: worker processes run, when there are any: it then costs this process no time of its own
+    warm_up: Callable[[], None] | None = field(default=None, compare=False)
 
 
 def _git_top(start: str) -> str | None:
@@ -336,12 +339,18 @@ def scan(opts: ScanOptions) -> ScanResult:
         waiting = {p.meta.id for p in repo_pols if p.meta.kinds & CODE_KINDS}
         waiting.update(*(v.used_by & ids for v in fileviews.views_for(ids)))
         repo_pols.sort(key=lambda p: p.meta.id in waiting)
+    warm_up = opts.warm_up if phase.used_workers else None
     for pol in repo_pols:
         if pol.meta.id in waiting:
             phase.run_here()  # while the workers finish (before waiting for them)
+            if warm_up is not None:
+                warm_up()
+                warm_up = None
         found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
         found = render.map_back(index, found)
         findings.extend(f for f in found if index.is_target(f.location.path))
+    if warm_up is not None:
+        warm_up()
     entries = {e.path: e for e in phase.wait()}
     for e in entries.values():
         findings.extend(e.findings)

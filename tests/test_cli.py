@@ -446,3 +446,24 @@ def test_a_run_parsing_no_yaml_does_not_import_ruamel(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert out.stdout.strip().splitlines()[-1] == "1 []"
+
+
+@pytest.mark.parametrize(("fmt", "warms"), [("sarif", True), ("json", False), ("text", False)])
+def test_check_hands_the_scan_its_reporters_warm_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, warms: bool
+) -> None:
+    from linter import adopt
+
+    seen: list[Any] = []
+    real = adopt.run
+
+    def spy(opts: Any, extras: Any) -> Any:
+        seen.append(opts.warm_up)
+        return real(opts, extras)
+
+    monkeypatch.setattr(adopt, "run", spy)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    out = tmp_path / "out"
+    code = main(["check", str(tmp_path), "--no-cache", "--format", fmt, "-o", str(out)])
+    assert code in (0, 1)
+    assert len(seen) == 1 and (seen[0] is not None) == warms

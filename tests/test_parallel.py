@@ -321,3 +321,43 @@ def test_a_view_computed_elsewhere_is_taken_with_its_notes_or_computed_here(
     assert index.memo(("a",), lambda: "computed here") == "from a worker"
     assert index.memo(("b",), lambda: "computed here") == "computed here"
     assert index.notifications == [note]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+@pytest.mark.parametrize(("jobs", "select"), [(1, ()), (3, ()), (3, ("k8s",))])
+def test_the_callers_warm_up_runs_while_the_workers_do(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, select: tuple[str, ...]
+) -> None:
+    """``ScanOptions.warm_up`` (the CLI: importing its reporter) runs once, in the scan, while
+    the workers still run (before the phase is waited for); without workers, not at all. With
+    ``--select k8s`` no repo policy waits for the workers' views: it runs before the wait."""
+    events: list[str] = []
+    real_wait = parallel.FilePhase.wait
+
+    def wait(self: parallel.FilePhase) -> Any:
+        events.append("wait" if self._pool is None else "wait, workers running")
+        return real_wait(self)
+
+    monkeypatch.setattr(parallel.FilePhase, "wait", wait)
+    monkeypatch.chdir(forked_tree)
+    opts = ScanOptions(paths=["."], jobs=jobs, select=select, warm_up=lambda: events.append("warm"))
+    result = scan(opts)
+    assert events == (["wait"] if jobs == 1 else ["warm", "wait, workers running"])
+    assert result.findings
+
+
+def test_warm_up_of_each_format() -> None:
+    """SARIF's warm-up imports sarif-om (not imported before) and fills the field tables."""
+    code = (
+        "import sys\n"
+        "from linter import output\n"
+        "up = output.warm_up('sarif')\n"
+        "assert 'sarif_om' not in sys.modules\n"
+        "up()\n"
+        "from linter.output import sarif\n"
+        "import sarif_om\n"
+        "assert sarif_om.Result in sarif._FIELDS and sarif_om.Region in sarif._FIELDS\n"
+        "assert all(output.warm_up(f) is None for f in ('text', 'json', 'github', 'markdown'))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr

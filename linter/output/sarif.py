@@ -135,6 +135,23 @@ def _uri(path: str) -> tuple[str, str | None]:
     return quote(path, safe="/"), "%SRCROOT%"
 
 
+def warm_up() -> None:
+    """Fill the field tables of the classes every result uses (the module import, which builds
+    sarif-om's classes, is most of the work)."""
+    for cls in (
+        om.Result,
+        om.Message,
+        om.Location,
+        om.PhysicalLocation,
+        om.ArtifactLocation,
+        om.Region,
+        om.ArtifactContent,
+        om.LogicalLocation,
+        om.Suppression,
+    ):
+        _fields(cls)
+
+
 def _physical(loc: Location, snippet: str | None = None) -> dict[str, Any]:
     uri, base = _uri(loc.path)
     region = _obj(

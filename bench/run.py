@@ -29,6 +29,9 @@ Steps (every number comes from this one run on this machine; compare ratios, not
    there, so it finds none of the planted secrets. The rule map names every planted check, those
    checkov has no check for with an empty list, so its recall is over all planted violations.
    If the install or the scan fails, the table says why and the rest of the bench still prints.
+   The speed ratio is the median of ``--peer-runs`` checkov runs (default 2) over the median of
+   prodready's cold scans timed right before and after each of them (P C P C P): this VM's speed
+   drifts by up to ±20 % within minutes, so times taken minutes apart are not compared.
 
 Peak RSS is ``ru_maxrss`` of each child from ``os.wait4`` (the largest process of its tree).
 """

@@ -344,3 +344,38 @@ def test_yaml_layout_ruamel_cannot_load(tmp_path: Path) -> None:
     assert triples(result) == [SHELL_FORM]
     assert _notes(result) == [("cm.yaml", "prodready-parse-error")]
     assert result.notifications[0].message.startswith("YAML that ruamel.yaml cannot load")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("app.py", "import os\nTOKEN = os.environ['TOKEN']\n"),
+        ("server.js", "const token = process.env.TOKEN;\nrequire('http');\n"),
+        ("main.go", 'package main\n\nimport "os"\n\nvar t = os.Getenv("TOKEN")\n'),
+    ],
+)
+def test_a_named_code_file_outside_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str
+) -> None:
+    """Its display path is absolute and no manifest lies above it: the code index's search for
+    the file's service climbed to '/' and looped there for ever (dirname('/') is '/')."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / name).write_text(text)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    r = subprocess.run(
+        [sys.executable, "-m", "linter.cli", "check", str(outside / name), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr

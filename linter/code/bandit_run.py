@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from linter.code.index import _SKIP, is_test_path
 from linter.code.model import char_col
 from linter.fastdc import dataclass
+from linter.literals import Literals
 from linter.model import ArtifactKind, Location, Notification
 
 if TYPE_CHECKING:
@@ -77,9 +78,11 @@ class BanditIssue:
     location: Location
 
 
+_LITERALS = Literals(lit for r in RULES for lit in r.literals)
+
+
 def needs_bandit(text: str) -> bool:
-    low = text.lower()
-    return any(lit in low for r in RULES for lit in r.literals)
+    return _LITERALS(text.lower())
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from linter.fastdc import dataclass
+from linter.literals import Literals
 from linter.model import ENV_READ_KINDS, ArtifactKind, Confidence
 from linter.source import SourceFile
 
@@ -252,7 +253,7 @@ NAME_NEEDLES = ("pass", "pwd", "secret", "token", "key", "cred")
 #: surround virtually every real secret, plus the token prefixes that often stand alone
 #: (`Stripe("sk_live_…")`, `Bearer eyJ…`, bare `AKIA…` ids); "key" also covers `PRIVATE KEY`
 #: blocks, `private_key`, AWS/Google/SendGrid/Twilio key names. Each needle costs one substring
-#: search of the file, so the list is kept short.
+#: search of the file (in a run on many files, one RE2 pass finds them all: linter/literals.py).
 FILE_NEEDLES: tuple[str, ...] = (
     "pass",
     "pwd",
@@ -264,6 +265,7 @@ FILE_NEEDLES: tuple[str, ...] = (
     "eyj",
     "akia",
 )
+_FILE_NEEDLES = Literals(FILE_NEEDLES)
 #: the line prefilter (only in files that passed): a line holding none of these is skipped
 LINE_NEEDLES: tuple[str, ...] = (
     *NAME_NEEDLES,
@@ -760,7 +762,7 @@ def _env_default_hits(src: SourceFile) -> list[Candidate]:
 
 def _needle_lines(low: str) -> set[int] | None:
     """Offsets of the line needles in the lowercased text; None when the file prefilter fails."""
-    if not any(nd in low for nd in FILE_NEEDLES):
+    if not _FILE_NEEDLES(low):
         return None
     offsets: list[int] = []
     for nd in LINE_NEEDLES:

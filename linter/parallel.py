@@ -164,6 +164,11 @@ def in_workers(meta: PolicyMeta) -> bool:
 
 def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
     """One file's entry from the workers' checks and this process's."""
+    if entry.directives is not None and not (
+        extra.findings or extra.notes or extra.lines or entry.notes
+    ):  # most files: nothing here to add (what the general case below would give)
+        entry.cacheable = entry.cacheable and extra.cacheable
+        return entry
     entry.findings = entry.findings + extra.findings
     entry.notes = list(dict.fromkeys([*entry.notes, *extra.notes]))
     if entry.directives is None:  # the workers' checks did not read it; this process did

@@ -302,3 +302,12 @@ def test_bandit_runs_without_loading_its_report_formatters_or_progress_bar(tmp_p
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip().splitlines() == ["['B605'] 0 True [] False", "True True"]
+
+
+def test_shlex_split_is_memoised_without_sharing_its_lists() -> None:
+    from linter.code.index import shlex_split
+
+    first = shlex_split("node server.js --port 80")
+    first.append("mutated")
+    assert shlex_split("node server.js --port 80") == ["node", "server.js", "--port", "80"]
+    assert shlex_split("sh -c 'unclosed") == ["sh", "-c", "'unclosed"]  # shlex refuses it

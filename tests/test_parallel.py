@@ -361,3 +361,34 @@ def test_warm_up_of_each_format() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
+
+
+def test_merging_an_empty_share_keeps_the_entry() -> None:
+    """``_merged``'s shortcut (this process added nothing) gives what the general merge gives."""
+    from linter.cache import FileEntry
+    from linter.model import Notification
+
+    def entry(**kw: Any) -> FileEntry:
+        return FileEntry("a.py", 1, 2, "sha", **kw)
+
+    note = Notification("n", path="a.py", code="prodready-skipped-file")
+    cases = [
+        (entry(directives=[], lines={1: "x", 3: "y"}), entry(directives=[])),
+        (entry(directives=[], cacheable=False), entry(directives=[])),
+        (entry(directives=[]), entry(directives=[], cacheable=False)),
+        (entry(directives=None), entry(directives=[])),  # general case: directives from here
+        (entry(directives=[], notes=[note, note]), entry(directives=[])),  # general: deduped
+        (entry(directives=[]), entry(directives=[], notes=[note], lines={2: "z"})),
+    ]
+    for mine, here in cases:
+        notes = list(dict.fromkeys([*mine.notes, *here.notes]))
+        lines = dict(sorted({**mine.lines, **here.lines}.items()))
+        directives = here.directives if mine.directives is None else mine.directives
+        cacheable = mine.cacheable and here.cacheable
+        got = parallel._merged(mine, here)
+        assert (got.notes, got.lines, got.directives, got.cacheable) == (
+            notes,
+            lines,
+            directives,
+            cacheable,
+        )

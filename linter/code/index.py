@@ -14,6 +14,7 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from linter.classify import is_dockerfile_name
@@ -411,10 +412,17 @@ def _port_of(text: str) -> int | None:
 
 
 def shlex_split(text: str) -> list[str]:
+    return list(_shlex_split(text))
+
+
+@lru_cache(maxsize=4096)
+def _shlex_split(text: str) -> tuple[str, ...]:
+    """The same commands (package.json scripts, CMD lines) are split again by every policy that
+    asks which files a service launches."""
     try:
-        return shlex.split(text, comments=False)
+        return tuple(shlex.split(text, comments=False))
     except ValueError:
-        return text.split()
+        return tuple(text.split())
 
 
 def _final_command(df: DockerfileArtifact) -> tuple[tuple[str, ...], Instruction | None, bool]:
@@ -581,13 +589,19 @@ def build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None) 
     svcs = {d: CodeService(d) for d in sorted(roots)}
     cindex = CodeIndex(list(svcs.values()), {})
 
+    owners: dict[str, CodeService] = {}  # directory -> its service (a directory holds many)
+
     def owner(path: str) -> CodeService:
         d = posixpath.dirname(path)
-        while d not in svcs:
-            parent = posixpath.dirname(d)
-            # '/' is its own parent (an absolute display path: a file outside the base)
-            d = parent if parent != d else ""
-        return svcs[d]
+        svc = owners.get(d)
+        if svc is None:
+            start = d
+            while d not in svcs:
+                parent = posixpath.dirname(d)
+                # '/' is its own parent (an absolute display path: a file outside the base)
+                d = parent if parent != d else ""
+            svc = owners[start] = svcs[d]
+        return svc
 
     wanted = _wanted_services(index, owner) if index.named_files else None
     # a file whose owner is wanted lies under the owner's directory: others are not even looked at

@@ -467,3 +467,62 @@ def test_check_hands_the_scan_its_reporters_warm_up(
     code = main(["check", str(tmp_path), "--no-cache", "--format", fmt, "-o", str(out)])
     assert code in (0, 1)
     assert len(seen) == 1 and (seen[0] is not None) == warms
+
+
+def _many_files(root: Path, services: int) -> None:
+    (root / ".git").mkdir()
+    for i in range(services):
+        svc = root / f"svc{i}"
+        (svc / "k8s").mkdir(parents=True)
+        (svc / "k8s" / "deploy.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc{i}\nspec:\n"
+            f"  selector:\n    matchLabels: {{app: svc{i}}}\n  template:\n"
+            f"    metadata:\n      labels: {{app: svc{i}}}\n    spec:\n      containers:\n"
+            f"        - name: app\n          image: registry.example/svc{i}:1.0\n"
+            "          ports: [{containerPort: 8080}]\n"
+            "          env: [{name: A, value: b}, {name: C, value: d}]\n"
+        )
+        (svc / "app.py").write_text(
+            "import os\nfrom flask import Flask\napp = Flask(__name__)\n\n"
+            "@app.route('/healthz')\ndef health():\n    return os.environ.get('DB_URL', '')\n"
+        )
+        (svc / "Dockerfile").write_text(
+            'FROM python:3.12-slim\nUSER app\nCMD ["python", "app.py"]\n'
+        )
+
+
+def test_a_scan_runs_no_cyclic_collection_and_main_restores_the_thresholds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan's objects live to its end, so collecting them is all cost (GC_THRESHOLDS): a scan
+    holding well over the former thresholds' 50,000 containers at its end runs no collection,
+    and main() gives its caller the thresholds back."""
+    import gc
+
+    import linter.output
+
+    _many_files(tmp_path, 250)
+    collections: list[int] = []
+    alive: list[int] = []
+    render = linter.output.render
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        alive.append(gc.get_count()[0])  # the scan's result is alive: what it allocated
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(linter.output, "render", counted)
+    gc.collect()
+    before = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        code = main(["check", str(tmp_path), "--no-cache", "--jobs", "1", "-o", os.devnull])
+    finally:
+        gc.callbacks.remove(seen)
+    assert code == 1
+    assert collections == []
+    assert alive[0] > 50_000, alive
+    assert gc.get_threshold() == before

@@ -321,37 +321,45 @@ def scan(opts: ScanOptions) -> ScanResult:
         progress=opts.progress,
         prefetch=lambda: _prefetch(policies),
     )
-    # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
-    k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
-    for manifest in render.rendered_manifests(index, reportable_only=True) if k8s_pols else ():
-        for pol in k8s_pols:
-            found = _run_policy(pol, contexts[pol.meta.id], manifest, manifest.source.path, notes)
-            mapped = render.map_back(index, found)
-            findings.extend(f for f in mapped if index.is_target(f.location.path))
-    lap("file policies")
-    # repo-scope policies see the whole index; they report only on targets
-    repo_pols = [p for p in policies if p.meta.scope == "repo"]
-    waiting: set[str] = set()  # the policies that wait for what the workers compute
-    if phase.prefetching:  # the code index and the file views: their users last (output is sorted)
-        from linter.code.index import CODE_KINDS
+    try:
+        # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
+        k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
+        for manifest in render.rendered_manifests(index, reportable_only=True) if k8s_pols else ():
+            for pol in k8s_pols:
+                found = _run_policy(
+                    pol, contexts[pol.meta.id], manifest, manifest.source.path, notes
+                )
+                mapped = render.map_back(index, found)
+                findings.extend(f for f in mapped if index.is_target(f.location.path))
+        lap("file policies")
+        # repo-scope policies see the whole index; they report only on targets
+        repo_pols = [p for p in policies if p.meta.scope == "repo"]
+        waiting: set[str] = set()  # the policies that wait for what the workers compute
+        if (
+            phase.prefetching
+        ):  # the code index and the file views: their users last (output is sorted)
+            from linter.code.index import CODE_KINDS
 
-        ids = {p.meta.id for p in repo_pols}
-        waiting = {p.meta.id for p in repo_pols if p.meta.kinds & CODE_KINDS}
-        waiting.update(*(v.used_by & ids for v in fileviews.views_for(ids)))
-        repo_pols.sort(key=lambda p: p.meta.id in waiting)
-    warm_up = opts.warm_up if phase.used_workers else None
-    for pol in repo_pols:
-        if pol.meta.id in waiting:
-            phase.run_here()  # while the workers finish (before waiting for them)
-            if warm_up is not None:
-                warm_up()
-                warm_up = None
-        found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
-        found = render.map_back(index, found)
-        findings.extend(f for f in found if index.is_target(f.location.path))
-    if warm_up is not None:
-        warm_up()
-    entries = {e.path: e for e in phase.wait()}
+            ids = {p.meta.id for p in repo_pols}
+            waiting = {p.meta.id for p in repo_pols if p.meta.kinds & CODE_KINDS}
+            waiting.update(*(v.used_by & ids for v in fileviews.views_for(ids)))
+            repo_pols.sort(key=lambda p: p.meta.id in waiting)
+        warm_up = opts.warm_up if phase.used_workers else None
+        for pol in repo_pols:
+            if pol.meta.id in waiting:
+                phase.run_here()  # while the workers finish (before waiting for them)
+                if warm_up is not None:
+                    warm_up()
+                    warm_up = None
+            found = _run_policy(pol, contexts[pol.meta.id], index, "(repo)", notes)
+            found = render.map_back(index, found)
+            findings.extend(f for f in found if index.is_target(f.location.path))
+        if warm_up is not None:
+            warm_up()
+        entries = {e.path: e for e in phase.wait()}
+    except BaseException:  # Ctrl-C, or a crash: the workers stop now, not after their spans
+        phase.terminate()
+        raise
     for e in entries.values():
         findings.extend(e.findings)
         notes.extend(e.notes)

@@ -179,6 +179,15 @@ def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
     return entry
 
 
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to the parent: the terminal sends SIGINT to the whole process
+    group, and the parent stops the pool (:meth:`FilePhase.terminate`) and says so once; a
+    worker interrupted mid-task would print its own traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _prefetch(i: int) -> tuple[Any, list[Notification]]:
     """Compute the ``i``-th prefetched view (in a worker): the view and what it noted."""
     job = _JOB
@@ -310,7 +319,7 @@ class FilePhase:
             # started), so a worker more would only take CPU from it; and never more workers
             # than chunks (a 64-core runner on a 500-file repo forks 4)
             workers = min(jobs - 1, len(spans))
-            self._pool = ctx.Pool(workers)
+            self._pool = ctx.Pool(workers, initializer=_worker_signals)
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):
                 if view.part is None:
@@ -322,6 +331,13 @@ class FilePhase:
             self._async = self._pool.map_async(_work_next, range(len(spans)), chunksize=1)
         finally:
             _JOB = None
+
+    def terminate(self) -> None:
+        """Stop the workers now (the scan was interrupted or failed)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._async = self._pool = None
 
     def _help(self) -> None:
         """Take the spans no worker has started yet: this process would otherwise wait idle."""
@@ -380,10 +396,12 @@ class FilePhase:
             self.run_here()
             try:
                 chunks = self._chunks()
-            finally:
-                self._pool.close()
-                self._pool.join()
-                self._async = self._pool = None
+            except BaseException:  # Ctrl-C while waiting, or a worker failed
+                self.terminate()
+                raise
+            self._pool.close()
+            self._pool.join()
+            self._async = self._pool = None
             here = self._here
             # what reading and parsing a file noted may have been noted before, by the repo-scope
             # policies: its entry (cached for later runs) gets it all the same

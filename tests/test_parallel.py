@@ -392,3 +392,57 @@ def test_merging_an_empty_share_keeps_the_entry() -> None:
             directives,
             cacheable,
         )
+
+
+_INTERRUPTED = """
+import os, sys, time
+from linter import parallel
+from linter.cli import entry
+
+parallel.MIN_PARALLEL_FILES, parallel.CHUNK = 1, 2
+real = parallel._work
+STARTED = sys.argv[1]
+
+
+def slow(span, job):  # every span takes a while: the workers are busy when Ctrl-C comes
+    if os.getpid() != MAIN:
+        open(STARTED, "a").close()  # a worker is at work
+    time.sleep(0.2)
+    return real(span, job)
+
+
+MAIN = os.getpid()
+parallel._work = slow
+sys.argv = ["prodready", "check", ".", "--no-cache", "--jobs", "3"]
+entry()
+"""
+
+
+def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path) -> None:
+    """The terminal sends SIGINT to the whole process group: the workers leave it to the parent,
+    which stops them and says "Aborted." once (exit 2) — no traceback from any process, and no
+    worker left running its spans."""
+    import signal
+
+    _tree(tmp_path)
+    started = tmp_path / "started"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED, str(started)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started.exists(), proc.communicate()
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.decode() == "\nAborted.\n"  # (click ends the ^C line first)
+    assert out == b""
+    # no process of the group is left (a worker ignoring SIGINT must have been terminated)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)

@@ -39,10 +39,23 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ConfigError(f"{output}: cannot write output: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
+
+
+def _check_output(output: str | None) -> None:
+    """Refuse an output file in a directory that does not exist before scanning, not after
+    (click refuses a directory; other failures are reported when writing)."""
+    if not output:
+        return
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        raise ConfigError(f"{output}: cannot write output: no directory {parent}")
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -222,6 +235,7 @@ def check(
     cache_dir: str | None,
 ) -> None:
     """Scan PATHS (default: the current directory) and report problems."""
+    _check_output(output)
     replayer = None
     if not (no_cache or do_fix or fix_diff or diff_rev or write_baseline or online or verbose):
         replayer = _replayer(paths or (".",), cache_dir, click.get_current_context().params)
@@ -310,6 +324,7 @@ def checklist(
     """Fill in the production-readiness checklist for PATHS, item by item, with evidence."""
     from linter.checklist.cli import run_checklist
 
+    _check_output(output)
     _write(run_checklist(paths or (".",), fmt, checklist_path, config_path, link_base), output)
 
 

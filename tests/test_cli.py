@@ -104,6 +104,46 @@ def test_output_file(repo: Path, capsys: Cap) -> None:
     assert [f["rule_id"] for f in doc["findings"]] == [RULE]
 
 
+@pytest.mark.parametrize("command", ["check", "checklist"])
+def test_an_output_file_that_cannot_be_written_is_refused_before_the_scan(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    import linter.engine
+
+    def no_scan(*args: Any) -> None:
+        raise AssertionError("scanned")
+
+    monkeypatch.setattr(linter.engine, "scan", no_scan)
+    assert main([command, "-o", "missing/out.txt", "."]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"prodready: error: missing/out.txt: cannot write output: no directory {repo}/missing\n"
+    )
+    (repo / "adir").mkdir()  # (click's own check)
+    assert main([command, "-o", "adir", "."]) == 2
+    assert "'adir' is a directory" in capsys.readouterr().err
+
+
+def test_an_output_file_failing_at_write_time_is_exit_2_with_a_message(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(A full disk, a read-only file system: what the early check cannot see.)"""
+    import builtins
+
+    real_open = builtins.open
+
+    def full(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if str(file) == "out.json" and "w" in mode:
+            raise OSError(28, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full)
+    assert main(["check", "--no-cache", "--format", "json", "-o", "out.json", "."]) == 2
+    err = capsys.readouterr().err
+    assert err == "prodready: error: out.json: cannot write output: No space left on device\n"
+
+
 def test_json_shape(repo: Path, capsys: Cap) -> None:
     assert main(["check", "--select", RULE, "--format", "json", "."]) == 1
     doc = json.loads(capsys.readouterr().out)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import quote
 
 from linter.checklist.evaluate import STATUS_ORDER, ItemResult, Report, Status
 from linter.jsonout import dumps_pretty
 from linter.model import Finding
+from linter.output.printable import printable
 
 FORMATS = ("text", "markdown", "html", "json")
 #: findings listed per item in Markdown/HTML before "… and N more"
@@ -56,16 +58,18 @@ def render_text(report: Report) -> str:
         out.append(f"{sec.title} — {sec.score.label}")
         for r in sec.items:
             out.append(f"  {r.status.label.upper():15} {r.item.title}")
-            out.append(f"  {'':15} {r.reason}{_rules_note(r)}")
+            out.append(f"  {'':15} {printable(r.reason)}{_rules_note(r)}")
             for f in r.findings:
-                out.append(f"  {'':15}   {_where(f)}  {f.rule_id}  {f.message}")
+                out.append(
+                    f"  {'':15}   {printable(_where(f))}  {f.rule_id}  {printable(f.message)}"
+                )
         out.append("")
     return "\n".join(out)
 
 
 # -- markdown --------------------------------------------------------------------------------
 def _md(text: str) -> str:
-    return (
+    return printable(
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
@@ -76,10 +80,12 @@ def _md(text: str) -> str:
 
 
 def _md_loc(f: Finding, link_base: str | None) -> str:
-    where = f"`{_where(f)}`"
+    shown = printable(_where(f)).replace("|", "\\|")
+    where = f"`{shown}`"
     if link_base is None:
         return where
-    return f"[{where}]({link_base}{f.location.path}#L{f.location.start_line})"
+    # the path in the URL percent-encoded: a space or a parenthesis would end the link
+    return f"[{where}]({link_base}{quote(f.location.path)}#L{f.location.start_line})"
 
 
 def _md_evidence(r: ItemResult, link_base: str | None) -> str:
@@ -154,10 +160,10 @@ def _h(text: str) -> str:
 
 
 def _html_loc(f: Finding, link_base: str | None) -> str:
-    where = f"<code>{_h(_where(f))}</code>"
+    where = f"<code>{_h(printable(_where(f)))}</code>"
     if link_base is None:
         return where
-    href = f"{link_base}{f.location.path}#L{f.location.start_line}"
+    href = f"{link_base}{quote(f.location.path)}#L{f.location.start_line}"
     return f'<a href="{_h(href)}">{where}</a>'
 
 

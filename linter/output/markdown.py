@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from linter.engine import ScanResult
+from linter.output.printable import printable
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return printable(text.replace("\n", " ")).replace("|", "\\|")
+
+
+def _path(path: str) -> str:
+    return printable(path).replace("|", "\\|")
 
 
 def render_markdown(result: ScanResult) -> str:
@@ -27,12 +32,12 @@ def render_markdown(result: ScanResult) -> str:
         for f in active:
             loc = f.location
             out.append(
-                f"| {f.severity.label} | `{f.rule_id}` | `{loc.path}:{loc.start_line}` | "
+                f"| {f.severity.label} | `{f.rule_id}` | `{_path(loc.path)}:{loc.start_line}` | "
                 f"{_cell(f.message)} |"
             )
     if result.notifications:
         out += ["", "<details><summary>Notifications</summary>", ""]
         for n in result.notifications:
-            out.append(f"- {n.path or 'prodready'}: {_cell(n.message)}")
+            out.append(f"- {_path(n.path) if n.path else 'prodready'}: {_cell(n.message)}")
         out += ["", "</details>"]
     return "\n".join(out) + "\n"

@@ -6,6 +6,7 @@ from collections import Counter
 
 from linter.engine import ScanResult
 from linter.model import Finding
+from linter.output.printable import printable
 
 _COLORS = {"critical": "35;1", "high": "31;1", "medium": "33;1", "low": "36", "info": "37"}
 
@@ -23,10 +24,13 @@ def _snippet(result: ScanResult, f: Finding) -> list[str]:
     gutter = " " * len(str(n))
     start = f.location.start_col
     end = f.location.end_col if f.location.end_line == n else len(line) + 1
-    width = max(1, min(end, len(line) + 1) - start)
+    end = min(end, len(line) + 1)
+    # the caret under the finding's columns as printed (a control character takes 2-4 columns)
+    before = printable(line[: start - 1])
+    width = max(1, len(printable(line[start - 1 : end - 1])))
     return [
-        f"  {n} | {line}",
-        f"  {gutter} | {' ' * (start - 1)}{'^' * width}",
+        f"  {n} | {printable(line)}",
+        f"  {gutter} | {' ' * len(before)}{'^' * width}",
     ]
 
 
@@ -44,21 +48,21 @@ def render_text(
         loc = f.location
         sev = f.severity.label
         head = (
-            f"{_c(f'{loc.path}:{loc.start_line}:{loc.start_col}', '1', color)}: "
-            f"{_c(f.rule_id, '1', color)} [{_c(sev, _COLORS[sev], color)}] {f.message}"
+            f"{_c(f'{printable(loc.path)}:{loc.start_line}:{loc.start_col}', '1', color)}: "
+            f"{_c(f.rule_id, '1', color)} [{_c(sev, _COLORS[sev], color)}] {printable(f.message)}"
         )
         if f.suppression is not None:
-            head += f" (suppressed: {f.suppression.justification})"
+            head += f" (suppressed: {printable(f.suppression.justification)})"
         out.append(head)
         out.extend(_snippet(result, f))
         if fixes.get(f.rule_id):
             out.append(f"  {_c('fix:', '32', color)} {fixes[f.rule_id]}")
         out.append("")
     for n in result.notifications:
-        where = n.path or "prodready"
+        where = printable(n.path) if n.path else "prodready"
         if n.path and n.line:
             where += f":{n.line}" + (f":{n.column}" if n.column else "")
-        out.append(f"{where}: {n.level.value}: {n.message}")
+        out.append(f"{where}: {n.level.value}: {printable(n.message)}")
     if result.notifications:
         out.append("")
     if statistics:

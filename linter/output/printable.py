@@ -1,0 +1,29 @@
+"""Text from the repo, made safe to print on a terminal.
+
+File names, source lines, messages quoting values and suppression justifications all come from the
+scanned repo, which may be an untrusted pull request. A control character in them would break the
+one-finding-per-line layout (a newline in a file name) or act on the reader's terminal (an escape
+sequence recolours, moves the cursor or sets the window title). The human-readable reporters show
+each control character as a visible escape instead, as ``git`` quotes such paths: ``\\n``,
+``\\x1b``. Tabs are left alone (the snippet expands them). JSON and SARIF escape them already.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 controls but tab, DEL and the C1 controls (CSI, OSC, ... in 8-bit terminals)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\x00": "\\0"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    return _NAMED.get(ch) or f"\\x{ord(ch):02x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters shown as escapes (unchanged when it has none)."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(_escape, text)

@@ -426,15 +426,33 @@ def init(directory: str) -> None:
 GC_THRESHOLDS = (1_000_000, 20, 100)
 
 
+#: the exit code of a run stopped by SIGTERM (128 + the signal's number, as a shell reports it)
+TERMINATED = 128 + 15
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a cancelled CI job, ``timeout``): unwind like Ctrl-C, so that the scan stops
+    its worker processes (which would otherwise each print a broken-pipe traceback)."""
+    raise SystemExit(TERMINATED)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The CLI, with the collector's thresholds set for a run (and restored afterwards, for a
-    caller that goes on: the tests)."""
+    """The CLI, with the collector's thresholds and the SIGTERM handler set for a run (and
+    restored afterwards, for a caller that goes on: the tests)."""
+    import signal
+
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        handler = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        handler = None
     try:
         return _main(argv)
     finally:
         gc.set_threshold(*before)
+        if handler is not None:
+            signal.signal(signal.SIGTERM, handler)
 
 
 def _main(argv: Sequence[str] | None) -> int:

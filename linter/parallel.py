@@ -182,10 +182,12 @@ def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
 def _worker_signals() -> None:
     """A worker leaves Ctrl-C to the parent: the terminal sends SIGINT to the whole process
     group, and the parent stops the pool (:meth:`FilePhase.terminate`) and says so once; a
-    worker interrupted mid-task would print its own traceback."""
+    worker interrupted mid-task would print its own traceback. SIGTERM (from that, or sent to
+    the whole group) ends a worker at once and silently, whatever handler the parent has."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _prefetch(i: int) -> tuple[Any, list[Notification]]:

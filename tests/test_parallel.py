@@ -418,12 +418,8 @@ entry()
 """
 
 
-def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path) -> None:
-    """The terminal sends SIGINT to the whole process group: the workers leave it to the parent,
-    which stops them and says "Aborted." once (exit 2) — no traceback from any process, and no
-    worker left running its spans."""
-    import signal
-
+def _interrupted_scan(tmp_path: Path) -> subprocess.Popen[bytes]:
+    """A parallel scan (slowed) in its own process group, once one of its workers is at work."""
     _tree(tmp_path)
     started = tmp_path / "started"
     proc = subprocess.Popen(
@@ -438,11 +434,41 @@ def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path)
     while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert started.exists(), proc.communicate()
+    return proc
+
+
+def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path) -> None:
+    """The terminal sends SIGINT to the whole process group: the workers leave it to the parent,
+    which stops them and says "Aborted." once (exit 2) — no traceback from any process, and no
+    worker left running its spans."""
+    import signal
+
+    proc = _interrupted_scan(tmp_path)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert err.decode() == "\nAborted.\n"  # (click ends the ^C line first)
     assert out == b""
     # no process of the group is left (a worker ignoring SIGINT must have been terminated)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)
+
+
+@pytest.mark.parametrize("to_group", [False, True])
+def test_sigterm_during_a_parallel_scan_ends_it_silently_with_143(
+    tmp_path: Path, to_group: bool
+) -> None:
+    """SIGTERM (a cancelled CI job: to the main process, or to the whole group): exit 128+15,
+    nothing on stderr (the workers printed broken-pipe tracebacks), no process left."""
+    import signal
+
+    proc = _interrupted_scan(tmp_path)
+    if to_group:
+        os.killpg(proc.pid, signal.SIGTERM)
+    else:
+        proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err, out) == (143, b"", b"")
+    time.sleep(0.5)  # (a worker that outlived its parent would be reparented, not gone)
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)

@@ -102,7 +102,21 @@ def display_path(abspath: str, base: str) -> str:
     rel = os.path.relpath(abspath, base)
     if rel.startswith(".."):
         rel = abspath
-    return rel if os.sep == "/" else rel.replace(os.sep, "/")
+    return shown_name(rel if os.sep == "/" else rel.replace(os.sep, "/"))
+
+
+def shown_name(path: str) -> str:
+    """A path as text every output can carry: the bytes of a file name that are not UTF-8 (which
+    Python's file system API gives as lone surrogates) written as ``\\xNN``, as git shows them.
+    JSON, SARIF, the cache and the terminal all refuse lone surrogates. The file is still read
+    through its real path (``FoundFile.abspath``)."""
+    if path.isascii():
+        return path
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file system API gives: shown as \udXXX
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -179,7 +193,7 @@ def walk(
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.name in ALWAYS_SKIP_DIRS:
                     continue
-                shown = prefix + rel if inside else display_path(entry.path, base)
+                shown = shown_name(prefix + rel) if inside else display_path(entry.path, base)
                 try:
                     if entry.is_symlink():
                         try:

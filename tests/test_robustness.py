@@ -379,3 +379,65 @@ def test_a_named_code_file_outside_the_working_directory(
     )
     assert r.returncode in (0, 1), r.stderr
     assert "Traceback" not in r.stderr
+
+
+_BAD_DIR = b"x\xff"
+_BAD_FILE = b"p\xfe.yaml"
+_SHOWN = "x\\xff/p\\xfe.yaml"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown"])
+def test_a_file_name_that_is_not_utf8(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python gives such a name with lone surrogates, which JSON, SARIF, the cache's signature
+    and the terminal all refuse (every directory scan crashed): it is shown as git shows it,
+    ``x\\xff/p\\xfe.yaml``, in every format, and the file is read through its real name."""
+    import json
+
+    from linter.cli import main
+    from tests.conftest import validate_sarif
+
+    bad = os.path.join(os.fsencode(tmp_path), _BAD_DIR)
+    os.mkdir(bad)
+    with open(os.path.join(bad, _BAD_FILE), "w") as fh:
+        fh.write(_deployment())
+    monkeypatch.chdir(tmp_path)
+    rule = "k8s-missing-liveness-probe"
+    assert main(["check", ".", "--select", rule, "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    if fmt == "text":
+        assert out.splitlines()[0].startswith(f"{_SHOWN}:9:9: {rule} [medium] ")
+    elif fmt == "json":
+        found = json.loads(out)["findings"]
+        locs = [
+            (f["location"]["path"], f["location"]["line"], f["location"]["column"]) for f in found
+        ]
+        assert locs == [(_SHOWN, 9, 9)]
+    elif fmt == "sarif":
+        doc = validate_sarif(out)
+        (res,) = doc["runs"][0]["results"]  # type: ignore[index]
+        uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "x%5Cxff/p%5Cxfe.yaml"
+    else:
+        assert _SHOWN in out
+    # a run on the file by name (pre-commit gives names as they are)
+    named = os.fsdecode(os.path.join(_BAD_DIR, _BAD_FILE))
+    assert main(["check", named, "--select", rule]) == 1
+    assert capsys.readouterr().out.startswith(f"{_SHOWN}:9:9: {rule} [medium] ")
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("svc/k8s/deploy.yaml", "svc/k8s/deploy.yaml"),
+        ("café/ünï.yaml", "café/ünï.yaml"),
+        (os.fsdecode(b"x\xff/p\xfe.yaml"), "x\\xff/p\\xfe.yaml"),
+        ("odd\ud800.yaml", "odd\\ud800.yaml"),  # no file system API gives it; shown all the same
+    ],
+)
+def test_shown_name(path: str, shown: str) -> None:
+    from linter.discover import shown_name
+
+    assert shown_name(path) == shown
+    shown.encode("utf-8")  # (what every output needs)

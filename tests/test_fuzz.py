@@ -393,3 +393,16 @@ def test_fast_path_refuses_documents_nested_deeper_than_max_depth() -> None:
     assert len(fastyaml.load_all("[" * n + "]" * n)) == 1
     with pytest.raises(RecursionError):
         fastyaml.load_all("[" * (n + 1) + "]" * (n + 1))
+
+
+@given(st.lists(st.integers(min_value=1, max_value=60), max_size=40), st.integers(1, 100))
+def test_document_ends_is_the_next_greater_start(starts: list[int], last: int) -> None:
+    """parse_yaml's document ends, in one pass, as the definition gives them: the line before
+    the first later start greater than this one, else the file's last line."""
+    from linter.parsers.yaml import document_ends
+
+    want = []
+    for i, s in enumerate(starts):
+        later = [t for t in starts[i + 1 :] if t > s]
+        want.append(later[0] - 1 if later else last)
+    assert document_ends(starts, last) == want

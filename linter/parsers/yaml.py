@@ -135,11 +135,11 @@ def parse_yaml(src: SourceFile) -> YamlFile:
     for data in loaded:
         pos = node_start(data)
         starts.append(pos[0] + 1 if pos else 1)
+    ends = document_ends(starts, src.line_count)
     for i, data in enumerate(loaded):
         if data is None:
             continue
-        nxt = [s for s in starts[i + 1 :] if s > starts[i]]
-        end = (nxt[0] - 1) if nxt else src.line_count
+        end = ends[i]
         if aliased and expanded_size(data) > MAX_EXPANDED_NODES:
             raise ParseError(
                 Notification(
@@ -153,6 +153,19 @@ def parse_yaml(src: SourceFile) -> YamlFile:
             )
         docs.append(YamlDocument(data, i, starts[i], max(end, starts[i])))
     return YamlFile(src, tuple(docs))
+
+
+def document_ends(starts: list[int], last_line: int) -> list[int]:
+    """Each document's last line: the line before the first later document that starts after it
+    (the next greater start), else the file's last line. One pass with a stack: a file of 20,000
+    documents took seconds with a scan of the later starts per document."""
+    ends = [last_line] * len(starts)
+    waiting: list[int] = []  # documents whose end is not known yet (their starts non-increasing)
+    for j, start in enumerate(starts):
+        while waiting and starts[waiting[-1]] < start:
+            ends[waiting.pop()] = start - 1
+        waiting.append(j)
+    return ends
 
 
 def _load_all(src: SourceFile) -> tuple[list[Any], bool]:

@@ -22,7 +22,7 @@ from linter.model import (
     Severity,
 )
 from linter.policy import CheckContext, Policy, PolicyMeta, policy_module
-from linter.redact import redact
+from linter.redact import Redactor, redact
 from linter.replay import RENDERERS, stamp
 from linter.source import SourceFile
 
@@ -389,6 +389,8 @@ def scan(opts: ScanOptions) -> ScanResult:
     for f in findings:
         if f.redact:
             secrets.setdefault(f.location.path, set()).update(f.redact)
+    redactors = {path: Redactor(values) for path, values in secrets.items()}
+    unmasked = Redactor(())
     snippets: dict[tuple[str, int], str] = {}
     sources: dict[str, SourceFile | None] = {s.path: s for s in index.loaded_sources()}
     for f in findings:
@@ -399,11 +401,11 @@ def scan(opts: ScanOptions) -> ScanResult:
             # read by a worker process only (a view it computed): read it here for the snippet
             src = sources[f.location.path] = index.source_at(f.location.path)
         if src is not None and key not in snippets:
-            snippets[key] = redact(src.line(f.location.start_line), secrets.get(key[0], ()))
+            snippets[key] = redactors.get(key[0], unmasked)(src.line(f.location.start_line))
         elif key not in snippets and f.location.path in entries:
             cached = entries[f.location.path].lines.get(f.location.start_line)
             if cached is not None:
-                snippets[key] = redact(cached, secrets.get(key[0], ()))
+                snippets[key] = redactors.get(key[0], unmasked)(cached)
     if secrets:
         findings = [
             replace(f, message=redact(f.message, f.redact)) if f.redact else f for f in findings

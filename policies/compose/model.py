@@ -77,14 +77,23 @@ def compose_services(yf: YamlFile) -> Iterator[ComposeService]:
                 yield ComposeService(yf, str(name), svc, svcs)
 
 
-def siblings(index: RepoIndex, yf: YamlFile) -> list[YamlFile]:
-    """Compose files in the same directory (merged by compose), this one included."""
-    d = posixpath.dirname(yf.source.path)
-    return [
-        other
-        for other in index.artifacts(ArtifactKind.COMPOSE)
-        if posixpath.dirname(other.source.path) == d
-    ]
+def _definitions(index: RepoIndex, directory: str) -> dict[str, list[ComposeService]]:
+    """Every service definition of the compose files in ``directory`` by name, the files in path
+    order (once per directory and scan: per service, a compose file of n services cost n^2)."""
+
+    def build() -> dict[str, list[ComposeService]]:
+        out: dict[str, list[ComposeService]] = {}
+        files = [
+            f
+            for f in index.artifacts(ArtifactKind.COMPOSE)
+            if posixpath.dirname(f.source.path) == directory
+        ]
+        for other in sorted(files, key=lambda f: f.source.path):
+            for s in compose_services(other):
+                out.setdefault(s.name, []).append(s)
+        return out
+
+    return index.memo(("compose-definitions", directory), build)
 
 
 def merged_has(index: RepoIndex, svc: ComposeService, *paths: tuple[str, ...]) -> bool | None:
@@ -93,12 +102,7 @@ def merged_has(index: RepoIndex, svc: ComposeService, *paths: tuple[str, ...]) -
     None when this file is not where the service is reported (another file defines its
     image/build first, or none does and this is not the first file naming it).
     """
-    defs = [
-        s
-        for other in sorted(siblings(index, svc.file), key=lambda f: f.source.path)
-        for s in compose_services(other)
-        if s.name == svc.name
-    ]
+    defs = list(_definitions(index, posixpath.dirname(svc.file.source.path)).get(svc.name, ()))
     if not any(s.file is svc.file for s in defs):
         defs.insert(0, svc)
     owners = [s for s in defs if s.defines_image] or defs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from linter.imageref import parse_image
 from linter.model import ArtifactKind, Finding, Severity
@@ -13,17 +14,39 @@ from linter.services import compose_builds
 from policies.compose.model import ComposeService, compose_services, merged_has
 from policies.docker.common import stage_instructions
 
+if TYPE_CHECKING:
+    from linter.index import RepoIndex
+
 
 def _dockerfile_has_healthcheck(ctx: CheckContext, svc: ComposeService) -> bool:
-    for cb in compose_builds(ctx.index):
-        if cb.path != svc.file.source.path or cb.name != svc.name:
-            continue
-        for df in ctx.index.artifacts(ArtifactKind.DOCKERFILE):
-            assert isinstance(df, DockerfileArtifact)
-            if df.source.path == cb.dockerfile and df.final_stage is not None:
-                instrs = stage_instructions(df, df.final_stage)
-                return any(i.cmd == "HEALTHCHECK" for i in instrs)
+    """Whether the Dockerfile the service is built from (the first of its builds whose
+    Dockerfile parses) has a HEALTHCHECK in its final stage."""
+    builds, dockerfiles = _builds(ctx.index)
+    for path in builds.get((svc.file.source.path, svc.name), ()):
+        df = dockerfiles.get(path)
+        if df is not None and df.final_stage is not None:
+            instrs = stage_instructions(df, df.final_stage)
+            return any(i.cmd == "HEALTHCHECK" for i in instrs)
     return False
+
+
+def _builds(
+    index: RepoIndex,
+) -> tuple[dict[tuple[str, str], list[str]], dict[str, DockerfileArtifact]]:
+    """(compose file, service) -> the Dockerfiles it is built from, and the Dockerfiles by path
+    (once per scan: per service, a scan of every build and Dockerfile cost n^2)."""
+
+    def build() -> tuple[dict[tuple[str, str], list[str]], dict[str, DockerfileArtifact]]:
+        builds: dict[tuple[str, str], list[str]] = {}
+        for cb in compose_builds(index):
+            builds.setdefault((cb.path, cb.name), []).append(cb.dockerfile)
+        dockerfiles: dict[str, DockerfileArtifact] = {}
+        for df in index.artifacts(ArtifactKind.DOCKERFILE):
+            assert isinstance(df, DockerfileArtifact)
+            dockerfiles.setdefault(df.source.path, df)
+        return builds, dockerfiles
+
+    return index.memo(("compose-builds-dockerfiles",), build)
 
 
 @policy(

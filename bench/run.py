@@ -1,6 +1,6 @@
 """``make bench``: time prodready on the shared bench repo and print one table.
 
-    python bench/run.py --shared ../shared [--runs 5] [--scale] [--peers] [--jobs N]
+    python bench/run.py --shared ../shared [--runs 5] [--scale] [--peers] [--no-growth] [--jobs N]
 
 Steps (every number comes from this one run on this machine; compare ratios, not absolute times):
 
@@ -18,8 +18,13 @@ Steps (every number comes from this one run on this machine; compare ratios, not
    ``.prodready_cache/``) on its own, then, 2.5 s later, the median of ``--runs`` (what a
    developer whose earlier commits left the cache sees); also scaled to the reference machine's
    floor time;
-7. with ``--scale``: a 4x repo (``--services 800``) in ``bench/out/repo800``;
-8. with ``--peers`` (``make bench PEERS=1``): checkov 3.3.30 on the same repo, timed like the
+7. growth (``bench/growth.py``; ``--no-growth`` skips it): ten small trees, each with one
+   artifact grown from 1,000 to 4,000 items (services in a compose file, secrets or suppression
+   comments in one file, YAML documents, containers, workflow steps, routes, env reads, ...),
+   each scanned cold with ``--jobs 1``: 4x the items must take at most 5x the time (a cost
+   growing with the square of the size shows as ~16x);
+8. with ``--scale``: a 4x repo (``--services 800``) in ``bench/out/repo800``;
+9. with ``--peers`` (``make bench PEERS=1``): checkov 3.3.30 on the same repo, timed like the
    scans above and scored with ``bench/rulemap-checkov.json``. It runs from its own venv,
    ``bench/out/peers-venv``, made and filled by ``pip install checkov==3.3.30`` on the first
    ``--peers`` run (the only step that needs the network; a stamp file marks it done, later runs
@@ -323,6 +328,33 @@ class Table:
             print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+def growth_rows(t: Table) -> None:
+    """One artifact grown 4x (bench/growth.py): a cold --jobs 1 scan must take at most 5x as
+    long (4x is proportional; a cost growing with the square of the size gives ~16x)."""
+    import growth
+
+    for name, make in growth.GENERATORS.items():
+        walls = []
+        for n in (growth.SMALL, 4 * growth.SMALL):
+            root = OUT / "growth" / f"{make.__name__}-{n}"
+            growth.write_tree(root, make(n))
+            r = run(
+                [*prodready(), "check", ".", "--no-cache", "--jobs", "1", "-o", os.devnull], root
+            )
+            if r.code not in (0, 1):
+                t.add(f"growth: {name}", f"failed (exit {r.code}): {r.stderr.strip()[-200:]}")
+                break
+            walls.append(r.wall)
+        else:
+            ratio = walls[1] / walls[0]
+            t.add(
+                f"growth: {name}, {growth.SMALL:,} -> {4 * growth.SMALL:,}",
+                f"{walls[0]:.2f} -> {walls[1]:.2f} s = {ratio:.1f}x",
+                "<= 5x",
+                ratio <= 5,
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", default="../shared", help="the shared folder (bench scripts)")
@@ -334,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkov", default=None, help="with --peers: this checkov executable instead")
     ap.add_argument(
         "--peer-runs", type=int, default=2, help="checkov runs (each between two prodready runs)"
+    )
+    ap.add_argument(
+        "--no-growth", action="store_true", help="skip the growth checks (bench/growth.py)"
     )
     ap.add_argument(
         "--jobs",
@@ -446,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         omed, _ = median_wall([*prodready(), "check", other], repo, args.runs, repo / other)
         t.add(f"  one file ({other}), median of {args.runs}", f"{omed * 1000:.0f} ms")
+
+    if not args.no_growth:
+        growth_rows(t)
 
     if args.scale:
         big = OUT / "repo800"

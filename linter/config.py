@@ -139,6 +139,7 @@ def read_raw(path: str) -> dict[str, Any]:
                 except YAMLError as exc:
                     raise ConfigError(f"{path}: invalid YAML: {exc}") from None
             raw = {} if raw is None else raw
+            bounded(raw, f"{path}: invalid config")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -146,6 +147,30 @@ def read_raw(path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping")
     return raw
+
+
+#: the most values a config (or checklist) file may hold with its YAML aliases expanded
+MAX_CONFIG_NODES = 100_000
+#: a validation message quotes the offending value: at most this much of it
+MAX_MESSAGE = 300
+
+
+def bounded(data: Any, what: str) -> None:
+    """Refuse a YAML config whose aliases expand it beyond :data:`MAX_CONFIG_NODES` values (an
+    alias bomb in a repo's ``.prodready.yaml``: validating it, and quoting it in the message,
+    would take the memory and time of the expansion)."""
+    from linter.parsers.yaml import expanded_size
+
+    if expanded_size(data, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
+        raise ConfigError(
+            f"{what}: more than {MAX_CONFIG_NODES:,} values with its YAML aliases expanded "
+            "(an alias bomb?)"
+        )
+
+
+def short_message(message: str) -> str:
+    """A validation message cut to :data:`MAX_MESSAGE` characters."""
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
 
 
 def validate(raw: Mapping[str, Any], registry: Registry, where: str) -> None:
@@ -157,7 +182,7 @@ def validate(raw: Mapping[str, Any], registry: Registry, where: str) -> None:
         lines = []
         for err in errors[:10]:
             loc = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-            lines.append(f"  {loc}: {err.message}")
+            lines.append(f"  {loc}: {short_message(err.message)}")
         raise ConfigError(f"{where}: invalid configuration:\n" + "\n".join(lines))
 
 

@@ -97,6 +97,41 @@ def test_bad_config_exit_2(repo: Path, capsys: Cap) -> None:
     assert "  select: 'docker' is not of type 'array'" in err
 
 
+_BOMB = "".join(
+    f"{c}: &{c} [{', '.join([f'*{p}' for _ in range(9)] if p else ['lol'] * 9)}]\n"
+    for p, c in zip(["", *"abcdefghi"], "abcdefghij", strict=False)
+)
+
+
+def test_config_alias_bomb_is_refused_at_once(repo: Path, capsys: Cap) -> None:
+    """A repo's .prodready.yaml whose aliases expand to 9^10 values: refused by its expanded
+    size, before validating it (and quoting it in the message) would expand it."""
+    (repo / ".prodready.yaml").write_text(_BOMB + "exclude: *j\n")
+    assert main(["check", "."]) == 2
+    assert capsys.readouterr().err == (
+        f"prodready: error: {repo}/.prodready.yaml: invalid config: more than 100,000 values "
+        "with its YAML aliases expanded (an alias bomb?)\n"
+    )
+
+
+def test_config_message_quotes_at_most_300_characters_of_a_value(repo: Path, capsys: Cap) -> None:
+    (repo / ".prodready.yaml").write_text(f"exclude: [[{', '.join(['x' * 20] * 100)}]]\n")
+    assert main(["check", "."]) == 2
+    err = capsys.readouterr().err
+    line = err.splitlines()[1]
+    assert line.startswith("  exclude.0: [") and line.endswith("…")
+    assert len(line) == len("  exclude.0: ") + 300 + 1
+
+
+def test_checklist_alias_bomb_is_refused(repo: Path, capsys: Cap) -> None:
+    (repo / "list.yaml").write_text(_BOMB + "title: *j\n")
+    assert main(["checklist", "--checklist", "list.yaml", "."]) == 2
+    assert capsys.readouterr().err == (
+        "prodready: error: list.yaml: invalid checklist: more than 100,000 values with its YAML "
+        "aliases expanded (an alias bomb?)\n"
+    )
+
+
 def test_output_file(repo: Path, capsys: Cap) -> None:
     assert main(["check", "--select", RULE, "--format", "json", "-o", "out.json", "."]) == 1
     assert capsys.readouterr().out == ""

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import jsonschema
 
-from linter.config import ConfigError
+from linter.config import ConfigError, bounded, short_message
 from linter.fastdc import dataclass
 
 ItemKind = Literal["auto", "partial", "manual"]
@@ -143,9 +143,8 @@ def from_data(data: Any, source: str) -> Checklist:
     if errors:
         best = jsonschema.exceptions.best_match(errors)
         assert best is not None
-        raise ConfigError(
-            f"{source}: invalid checklist at {_where(best.absolute_path)}: {best.message}"
-        )
+        where = _where(best.absolute_path)
+        raise ConfigError(f"{source}: invalid checklist at {where}: {short_message(best.message)}")
     sections = []
     seen_sections: set[str] = set()
     for s in data["sections"]:
@@ -185,6 +184,7 @@ def parse(text: str, source: str) -> Checklist:
     except YAMLError as exc:
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "parse error"
         raise ConfigError(f"{source}: invalid checklist: not valid YAML ({problem})") from None
+    bounded(data, f"{source}: invalid checklist")
     return from_data(data, source)
 
 

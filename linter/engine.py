@@ -322,7 +322,7 @@ def scan(opts: ScanOptions) -> ScanResult:
         prefetch=lambda: _prefetch(policies),
     )
     try:
-        # rendered Helm charts / kustomizations: k8s file policies, findings mapped to the templates
+        # rendered Helm charts / kustomizations: k8s file policies, findings mapped to templates
         k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
         for manifest in render.rendered_manifests(index, reportable_only=True) if k8s_pols else ():
             for pol in k8s_pols:
@@ -335,9 +335,8 @@ def scan(opts: ScanOptions) -> ScanResult:
         # repo-scope policies see the whole index; they report only on targets
         repo_pols = [p for p in policies if p.meta.scope == "repo"]
         waiting: set[str] = set()  # the policies that wait for what the workers compute
-        if (
-            phase.prefetching
-        ):  # the code index and the file views: their users last (output is sorted)
+        # the code index and the file views: their users last (output is sorted)
+        if phase.prefetching:
             from linter.code.index import CODE_KINDS
 
             ids = {p.meta.id for p in repo_pols}

@@ -120,18 +120,24 @@ def parse_annotation(value: str, loc: Location, start: int, end: int) -> list[Di
 class _Covering:
     """The first directive (in the given order) of a path naming a rule and covering a line,
     by lookups: per finding, a scan of the file's directives cost findings x directives (a file
-    of 4,000 suppressed lines took seconds). A directive covering a few lines is filed under
-    each of them; a wider one (a whole object, a whole file) is checked in turn."""
+    of 4,000 suppressed lines took seconds). Each directive is filed under every line it covers
+    (a comment covers one or two, an annotation its object) while the lines filed stay within
+    ``budget``; beyond it (directives that each cover a whole big file), they are checked in
+    turn."""
 
     NARROW = 64
+    BUDGET = 1_000_000
 
-    def __init__(self, dirs: Iterable[Directive]) -> None:
+    def __init__(self, dirs: Iterable[Directive], budget: int = BUDGET) -> None:
         #: (path, rule id) -> (line -> (order, first directive there), [(order, wide one)])
         self._of: dict[tuple[str, str], tuple[dict[int, tuple[int, Directive]], list[Any]]] = {}
+        filed = 0
         for order, d in enumerate(dirs):
+            span = max(0, d.applies_to - d.applies_from + 1)
             for rid in dict.fromkeys(d.rule_ids):
                 lines, wide = self._of.setdefault((d.location.path, rid), ({}, []))
-                if d.applies_to - d.applies_from <= self.NARROW:
+                if span <= self.NARROW or filed + span <= budget:
+                    filed += span
                     for n in range(d.applies_from, d.applies_to + 1):
                         lines.setdefault(n, (order, d))
                 else:

@@ -135,3 +135,47 @@ def test_directive_parser_never_crashes(text: str) -> None:
     for d in parse_directives(src):
         assert d.location.start_line >= 1
         assert all(i == i.strip() and i for i in d.rule_ids)
+
+
+_PATHS = st.sampled_from(["a.yaml", "b.py"])
+_RULES = st.sampled_from(["r1", "r2", "r3"])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _PATHS,
+            st.lists(_RULES, max_size=3).map(tuple),
+            st.integers(1, 120),
+            st.integers(-2, 150),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.tuples(_PATHS, _RULES, st.integers(1, 130)), max_size=20),
+)
+def test_each_finding_gets_the_first_covering_directive(
+    raw_dirs: list[tuple[str, tuple[str, ...], int, int]], raw_findings: list[tuple[str, str, int]]
+) -> None:
+    """apply() finds the directive by lookups; what it picks is what a scan of the file's
+    directives in order picks (narrow, wide, empty and overlapping ranges), with every
+    directive filed by line and with the wider ones checked in turn (no line budget)."""
+    from linter.model import Location
+    from linter.suppress import Directive, _Covering
+
+    dirs = [
+        Directive(Location(path, start), rules, "why", start, start + span)
+        for path, rules, start, span in raw_dirs
+    ]
+    for covering in (_Covering(dirs), _Covering(dirs, budget=0)):
+        for path, rule, line in raw_findings:
+            want = next(
+                (
+                    d
+                    for d in dirs
+                    if d.location.path == path
+                    and rule in d.rule_ids
+                    and d.applies_from <= line <= d.applies_to
+                ),
+                None,
+            )
+            assert covering.first(path, rule, line) is want

@@ -93,6 +93,17 @@ def _git_top(start: str) -> str | None:
         cur = parent
 
 
+def display_base(root: str, base: str) -> str:
+    """What display paths are relative to: ``base`` (the working directory), or the scan root
+    when ``base`` lies inside it. A file under ``base`` would be shown relative to it and
+    every other file of the root by its absolute path, and joins across files (a Dockerfile's
+    build context, its .dockerignore) fail on such mixed paths: run from ``services/``,
+    ``prodready check svc/Dockerfile`` reported nothing. Relative to the root (the repository,
+    for named files), every path is the one pre-commit and SARIF consumers use."""
+    inside = os.path.commonpath([root, base]) == root and base != root
+    return root if inside else base
+
+
 def resolve_root(paths: Sequence[str]) -> tuple[str, list[str] | None]:
     """The scan root and, when files were named, the explicit target files."""
     for p in paths:
@@ -260,7 +271,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     )
     early_notes: list[Notification] = []
     registry = reg.load() if cache_dir is None else reg.load_cached(cache_dir, early_notes)
-    base = os.path.abspath(opts.base or os.getcwd())
+    base = display_base(root, os.path.abspath(opts.base or os.getcwd()))
     conf_root = root if explicit is None else (_git_top(root) or root)
     config = cfg.load(conf_root, registry, opts.config_path)
     if opts.online or opts.vuln_db:

@@ -417,3 +417,43 @@ def test_alert_rules_file_by_file(tmp_path: Path) -> None:
     full = {(p, r) for p, _, _, r, _ in _findings(run_scan(["."], tmp_path, check_sarif=False))}
     assert ("monitoring/a-rules.yaml", "obs-missing-critical-alerts") in full
     _assert_equivalent(tmp_path)
+
+
+def test_a_named_file_gives_the_same_findings_from_any_directory_of_the_repo(
+    tmp_path: Path,
+) -> None:
+    """From a subdirectory, display paths are relative to the repository, as from its root:
+    shown relative to the working directory inside it and absolute outside it, the joins across
+    files (a Dockerfile's build context and .dockerignore, the workloads running its image)
+    failed, and ``prodready check svc/Dockerfile`` run from ``services/`` reported nothing."""
+    _write_repo(
+        tmp_path,
+        {
+            "services/api/Dockerfile": (
+                'FROM python:3.12-slim\nUSER app\nCMD ["python", "app.py"]\n'
+            ),
+            "services/api/app.py": "print('hi')\n",
+            "k8s/api.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
+                "  template:\n    spec:\n      containers:\n      - name: api\n"
+                "        image: registry.example/api:1.0\n"
+            ),
+        },
+    )
+    dockerfile = "services/api/Dockerfile"
+    want = _findings(run_scan([dockerfile], tmp_path, check_sarif=False))
+    assert [(p, rule) for p, _, _, rule, _ in want] == [
+        (dockerfile, "docker-missing-dockerignore"),
+        (dockerfile, "docker-missing-healthcheck"),
+    ]
+    for cwd, name in [
+        ("services", "api/Dockerfile"),
+        ("services/api", "Dockerfile"),
+        ("services/api", "../api/Dockerfile"),
+        ("k8s", "../services/api/Dockerfile"),
+    ]:
+        got = _findings(run_scan([name], tmp_path / cwd, check_sarif=False))
+        assert (cwd, name, got) == (cwd, name, want)
+    # a directory above the working directory: its files too
+    whole = run_scan(["."], tmp_path, check_sarif=False)
+    assert _findings(run_scan([".."], tmp_path / "k8s", check_sarif=False)) == _findings(whole)

@@ -110,3 +110,46 @@ def test_checklist_escapes_the_file_name_and_links_it_percent_encoded(
         in md
     )
     assert "\x1b" not in md
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Pod/<b>x</b> has `a => b`", "Pod/&lt;b&gt;x&lt;/b&gt; has `a => b`"),
+        ("`<img src=x onerror=alert(1)>` & co", "`<img src=x onerror=alert(1)>` &amp; co"),
+        ("a | b `c|d`", "a \\| b `c\\|d`"),
+        ("odd ` <i>x</i>", "odd ` &lt;i&gt;x&lt;/i&gt;"),  # no code span is certain
+        ("``<i>`x`</i>``", "``&lt;i&gt;`x`&lt;/i&gt;``"),  # a double run: the same
+        ("two\nlines\r", "two lines "),
+        ("esc \x1b[2J `\x1b`", "esc \\x1b[2J `\\x1b`"),
+    ],
+)
+def test_markdown_text(text: str, shown: str) -> None:
+    from linter.output.printable import markdown_text
+
+    assert markdown_text(text) == shown
+
+
+def test_markdown_reports_show_repo_html_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value quoted from the repo outside a code span (an object name) is escaped; in a code
+    span (a container name) it stays as written, which GFM shows literally. In a PR comment or
+    a job summary, neither renders."""
+    from linter.checklist.cli import run_checklist
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pod.yaml").write_text(
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: "<b>x</b>"}\nspec:\n'
+        '  containers: [{name: "<img src=x onerror=alert(1)>", image: "nginx:latest"}]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    result = scan(ScanOptions(paths=["."], select=["k8s-missing-liveness-probe"]))
+    rows = [line for line in render("markdown", result).splitlines() if line.startswith("| med")]
+    assert rows == [
+        "| medium | `k8s-missing-liveness-probe` | `pod.yaml:5` | Container "
+        "`<img src=x onerror=alert(1)>` of Pod/&lt;b&gt;x&lt;/b&gt; has no liveness probe. |"
+    ]
+    md = run_checklist((".",), "markdown", None, None, None)
+    assert "Container `<img src=x onerror=alert(1)>` of Pod/&lt;b&gt;x&lt;/b&gt; has no" in md
+    assert "<b>" not in md.replace("`<img src=x onerror=alert(1)>`", "")

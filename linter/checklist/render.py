@@ -10,7 +10,7 @@ from urllib.parse import quote
 from linter.checklist.evaluate import STATUS_ORDER, ItemResult, Report, Status
 from linter.jsonout import dumps_pretty
 from linter.model import Finding
-from linter.output.printable import printable
+from linter.output.printable import markdown_text, printable
 
 FORMATS = ("text", "markdown", "html", "json")
 #: findings listed per item in Markdown/HTML before "… and N more"
@@ -69,19 +69,11 @@ def render_text(report: Report) -> str:
 
 # -- markdown --------------------------------------------------------------------------------
 def _md(text: str) -> str:
-    return printable(
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    return markdown_text(text)
 
 
 def _md_loc(f: Finding, link_base: str | None) -> str:
-    shown = printable(_where(f)).replace("|", "\\|")
-    where = f"`{shown}`"
+    where = markdown_text(printable(f"`{_where(f)}`"))  # (a newline in the path: shown as \\n)
     if link_base is None:
         return where
     # the path in the URL percent-encoded: a space or a parenthesis would end the link

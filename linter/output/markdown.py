@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from linter.engine import ScanResult
-from linter.output.printable import printable
+from linter.output.printable import markdown_text, printable
 
 
 def _cell(text: str) -> str:
-    return printable(text.replace("\n", " ")).replace("|", "\\|")
-
-
-def _path(path: str) -> str:
-    return printable(path).replace("|", "\\|")
+    return markdown_text(text)
 
 
 def render_markdown(result: ScanResult) -> str:
@@ -30,14 +26,13 @@ def render_markdown(result: ScanResult) -> str:
         )
         out += ["", "| severity | rule | location | message |", "|---|---|---|---|"]
         for f in active:
-            loc = f.location
-            out.append(
-                f"| {f.severity.label} | `{f.rule_id}` | `{_path(loc.path)}:{loc.start_line}` | "
-                f"{_cell(f.message)} |"
-            )
+            where = _cell(printable(f"`{f.location.path}:{f.location.start_line}`"))
+            out.append(f"| {f.severity.label} | `{f.rule_id}` | {where} | {_cell(f.message)} |")
     if result.notifications:
         out += ["", "<details><summary>Notifications</summary>", ""]
         for n in result.notifications:
-            out.append(f"- {_path(n.path) if n.path else 'prodready'}: {_cell(n.message)}")
+            out.append(
+                f"- {_cell(printable(n.path)) if n.path else 'prodready'}: {_cell(n.message)}"
+            )
         out += ["", "</details>"]
     return "\n".join(out) + "\n"

@@ -27,3 +27,24 @@ def printable(text: str) -> str:
     if _CONTROL.search(text) is None:
         return text
     return _CONTROL.sub(_escape, text)
+
+
+def _html_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` for one line of Markdown (a table cell, a list item): control characters shown,
+    line breaks as spaces, ``|`` escaped, and ``&``, ``<``, ``>`` escaped outside code spans, so
+    that a value quoted from the repo (a container named ``<img src=x onerror=...>``) is shown,
+    not rendered, in a PR comment or a job summary. Inside a code span GFM shows characters as
+    they are (an entity would show as ``&gt;``), so a message's code stays as written; when the
+    text's backticks may not pair as single ones (an odd count, or a run of two), everything is
+    escaped."""
+    text = printable(text.replace("\r", " ").replace("\n", " "))
+    parts = text.split("`")
+    if len(parts) % 2 == 0 or "``" in text:
+        return _html_escaped(text).replace("|", "\\|")
+    return "`".join(p if i % 2 else _html_escaped(p) for i, p in enumerate(parts)).replace(
+        "|", "\\|"
+    )

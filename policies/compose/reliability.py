@@ -41,7 +41,8 @@ def _builds(
         for cb in compose_builds(index):
             builds.setdefault((cb.path, cb.name), []).append(cb.dockerfile)
         dockerfiles: dict[str, DockerfileArtifact] = {}
-        for df in index.artifacts(ArtifactKind.DOCKERFILE):
+        # no service is built here: no Dockerfile is parsed for this check
+        for df in index.artifacts(ArtifactKind.DOCKERFILE) if builds else ():
             assert isinstance(df, DockerfileArtifact)
             dockerfiles.setdefault(df.source.path, df)
         return builds, dockerfiles

@@ -605,3 +605,40 @@ def test_a_scan_runs_no_cyclic_collection_and_main_restores_the_thresholds(
     assert during == []
     assert alive[0] > 50_000, alive
     assert gc.get_threshold() == before
+
+
+def test_the_console_script_leaves_the_scan_to_its_exit(tmp_path: Path) -> None:
+    """entry() ends the process with os._exit: from its start to that exit no collection runs
+    (main() restoring the thresholds made the next allocation collect every object the scan
+    had allocated) and the scan's result is still alive (freeing it object by object on the
+    way out was work for nothing). The output is written and flushed before."""
+    _many_files(tmp_path, 250)
+    code = (
+        "import gc, os, sys\n"
+        "from linter import cli\n"
+        "from linter.engine import ScanResult\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(info['generation']) "
+        "if phase == 'start' else None)\n"
+        "exit = os._exit\n"
+        "def ending(code):\n"
+        "    kept = [type(o).__name__ for o in cli._KEPT_FOR_EXIT or ()]\n"
+        "    sys.stderr.write(f'{code} {runs} {kept}\\n')\n"
+        "    sys.stderr.flush()\n"
+        "    exit(code)\n"
+        "os._exit = ending\n"
+        f"sys.argv = ['prodready', 'check', {str(tmp_path)!r}, '--no-cache', '--jobs', '1',"
+        " '--format', 'json', '-o', 'out.json']\n"
+        "cli.entry()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.stderr == "1 [] ['ScanResult', 'str']\n"
+    assert proc.returncode == 1
+    assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) > 250

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -13,7 +12,9 @@ VERSION_KEY = "prodready/v1"
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    r"""``re.sub(r"\s+", " ", text).strip()``, faster: ``str.split`` and ``\s`` agree on what
+    whitespace is (``tests/test_sarif.py`` checks)."""
+    return " ".join(text.split())
 
 
 def fingerprints(findings: Sequence[Finding], snippets: Mapping[tuple[str, int], str]) -> list[str]:

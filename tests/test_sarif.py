@@ -11,6 +11,7 @@ import sarif_om as om
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linter.model import Confidence, Finding, Location, Severity, Suppression
 from linter.output import render, sarif
 from tests.conftest import run_scan, validate_sarif
 
@@ -159,3 +160,124 @@ def test_direct_objects_encode_as_sarif_om_objects(case: tuple[type, dict[str, A
     values = {**values, **required}
     direct = sarif._obj(cls, **values)
     assert list(direct.items()) == list(sarif.encode(cls(**values)).items())
+
+
+_paths = st.sampled_from(["a.yaml", "k8s dir/pod #1.yaml", "/abs/x.py", "s/ü.js", "%41"])
+
+
+@st.composite
+def _locations(draw: st.DrawFn) -> Location:
+    line = draw(st.integers(1, 50))
+    return Location(
+        draw(_paths),
+        line,
+        draw(st.integers(1, 9)),
+        draw(st.integers(0, 60)),
+        draw(st.integers(0, 12)),
+        draw(st.sampled_from(["", "Deployment/api/containers/app"])),
+    )
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> Finding:
+    suppression = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                Suppression,
+                st.sampled_from(["inSource", "external"]),
+                st.text(max_size=5),
+                st.one_of(st.none(), _locations()),
+            ),
+        )
+    )
+    return Finding(
+        draw(st.sampled_from(["k8s-missing-pdb", "docker-runs-as-root", "not-a-rule"])),
+        draw(st.text(max_size=8)),
+        draw(st.sampled_from(list(Severity))),
+        draw(st.sampled_from(list(Confidence))),
+        draw(_locations()),
+        tuple(draw(st.lists(_locations(), max_size=2))),
+        (),
+        draw(
+            st.dictionaries(
+                st.sampled_from(["severity", "image", "n"]),
+                st.one_of(st.text(max_size=4), st.integers(-3, 3)),
+                max_size=2,
+            )
+        ),
+        suppression,
+    )
+
+
+def _om_physical(loc: Location, snippet: str | None = None) -> om.PhysicalLocation:
+    uri, base = sarif._uri(loc.path)
+    return om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(uri=uri, uri_base_id=base),
+        region=om.Region(
+            start_line=loc.start_line,
+            start_column=loc.start_col,
+            end_line=loc.end_line,
+            end_column=loc.end_col,
+            snippet=om.ArtifactContent(text=snippet) if snippet is not None else None,
+        ),
+    )
+
+
+def _om_location(loc: Location, snippet: str | None = None) -> om.Location:
+    logical = [om.LogicalLocation(fully_qualified_name=loc.logical_path, kind="object")]
+    return om.Location(
+        physical_location=_om_physical(loc, snippet),
+        logical_locations=logical if loc.logical_path else None,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_findings(), st.one_of(st.none(), st.text(max_size=6)))
+def test_results_are_what_sarif_om_objects_encode_to(f: Finding, snippet: str | None) -> None:
+    """A result is written as a dict directly: the names, order and values (left out: None
+    and defaults; written: kind and level) of encoding the sarif-om Result."""
+    rule_index = {"k8s-missing-pdb": 0, "docker-runs-as-root": 7}
+    snippets = {} if snippet is None else {(f.location.path, f.location.start_line): snippet}
+    sup = f.suppression
+    props: dict[str, Any] = {"severity": f.severity.label, "confidence": f.confidence.label}
+    props.update({k: v for k, v in f.properties.items() if k not in props})
+    want = om.Result(
+        message=om.Message(text=f.message),
+        kind="fail",
+        level=sarif.LEVEL[f.severity],
+        locations=[_om_location(f.location, snippet)],
+        partial_fingerprints={sarif.VERSION_KEY: "fp"},
+        properties=props,
+        related_locations=[
+            om.Location(id=i, physical_location=_om_physical(r)) for i, r in enumerate(f.related, 1)
+        ]
+        or None,
+        rule_id=f.rule_id,
+        rule_index=rule_index.get(f.rule_id, -1),
+        suppressions=None
+        if sup is None
+        else [
+            om.Suppression(
+                kind=sup.kind,
+                state="accepted",
+                justification=sup.justification,
+                location=_om_location(sup.location) if sup.location is not None else None,
+            )
+        ],
+    )
+    got = sarif._result(f, "fp", rule_index, snippets)
+    assert json.dumps(got) == json.dumps(sarif.encode(want))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
+    | st.text(" \t\n\x0b\x1c\x85\xa0\u2028\u3000a", max_size=12)
+)
+def test_fingerprint_normalisation_is_the_regex_one(text: str) -> None:
+    import re
+
+    from linter.fingerprint import _norm
+
+    assert _norm(text) == re.sub(r"\s+", " ", text).strip()

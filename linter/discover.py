@@ -136,8 +136,12 @@ def walk(
     notes: list[Notification],
     respect_gitignore: bool = True,
     record: WalkRecord | None = None,
+    stamps: bool = True,
 ) -> Iterator[FoundFile]:
-    """Yield every regular file under ``root`` that is not ignored, in sorted order."""
+    """Yield every regular file under ``root`` that is not ignored, in sorted order.
+    ``stamps=False``: a scan with no cache, which never reads a file's size and mtime (the
+    read checks both on the open file): the type comes from the directory listing, and no file
+    is stat'ed (9,000 ``stat`` calls are a quarter of such a walk); sizes are -1, mtimes 0."""
     exclude_spec = _spec([*DEFAULT_EXCLUDES, *excludes])
     # display paths are the root's display path + the relative path (relpath per file is slow)
     # (when the root is inside the base; else some files may be inside it and others not)
@@ -218,6 +222,13 @@ def walk(
                                     )
                                 )
                             continue
+                    elif not stamps:  # the listing's type: no system call (but on odd filesystems)
+                        if entry.is_dir(follow_symlinks=False):
+                            if not ignored(rel, True):
+                                visit(entry.path, rel, 0)
+                        elif entry.is_file(follow_symlinks=False) and not ignored(rel, False):
+                            found.append(FoundFile(shown, entry.path, -1, 0))
+                        continue
                     else:
                         st = entry.stat(follow_symlinks=False)
                 except OSError as exc:

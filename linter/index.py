@@ -174,6 +174,7 @@ class RepoIndex:
                         self.config.exclude,
                         self.notifications,
                         self.config.respect_gitignore,
+                        stamps=False,  # no cache: nothing asks a file's size or mtime
                     )
                 )
             for f in self._found:

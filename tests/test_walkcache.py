@@ -259,3 +259,54 @@ def test_damaged_file_columns_are_ignored_with_a_note(
     got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
     assert got == list(walk(str(root), str(root), ["*.log"], [], True))
     assert [n.code for n in notes] == ["prodready-cache-ignored"]
+
+
+def test_a_walk_without_stamps_finds_the_same_files_and_notes(tmp_path: Path) -> None:
+    """``walk(stamps=False)`` (a scan with no cache) takes each entry's type from the listing:
+    the same files in the same order and the same notes as the walk that stats every file
+    (FIFOs and ignored files skipped, symlinks checked, an unreadable directory noted), with
+    no size or mtime."""
+    root = tmp_path / "r"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "node_modules" / "x").mkdir(parents=True)
+    (root / "node_modules" / "x" / "i.js").write_text("x\n")
+    (root / "a" / "b" / "deep.yaml").write_text("a: 1\n")
+    (root / "a" / "f.py").write_text("print(1)\n")
+    (root / "a" / "skip.log").write_text("x\n")
+    (root / ".gitignore").write_text("*.log\n")
+    (root / "top.txt").write_text("t\n")
+    os.mkfifo(root / "a" / "pipe")
+    (root / "link.py").symlink_to(root / "a" / "f.py")
+    (root / "dirlink").symlink_to(root / "a")
+    (root / "broken").symlink_to(root / "missing")
+    (root / "closed").mkdir()
+    (root / "closed" / "in.txt").write_text("x\n")
+    os.chmod(root / "closed", 0)
+    try:
+        runs = []
+        for stamps in (True, False):
+            notes: list[Notification] = []
+            found = list(walk(str(root), str(root), [], notes, stamps=stamps))
+            runs.append((found, notes))
+    finally:
+        os.chmod(root / "closed", 0o755)
+    (stamped, stamped_notes), (listed, listed_notes) = runs
+    assert [(f.path, f.abspath) for f in listed] == [(f.path, f.abspath) for f in stamped]
+    root_user = os.geteuid() == 0  # root reads any directory
+    closed = ["closed/in.txt"] if root_user else []
+    assert [f.path for f in listed] == [
+        ".gitignore",
+        "a/b/deep.yaml",
+        "a/f.py",
+        *closed,
+        "link.py",
+        "top.txt",
+    ]
+    assert listed_notes == stamped_notes
+    codes = sorted((n.path, n.code) for n in listed_notes)
+    assert ("broken", "prodready-skipped-file") in codes
+    assert ("dirlink", "prodready-skipped-file") in codes
+    assert (("closed", "prodready-unreadable") in codes) != root_user
+    # a symlink is stat'ed (to see where it leads); no other file is
+    assert {(f.size, f.mtime_ns) for f in listed if f.path != "link.py"} == {(-1, 0)}
+    assert [f.size for f in stamped] == [6, 5, 9, *([2] if root_user else []), 9, 2]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from linter.code import goextract, pyextract, tsextract
 from linter.code.facts import derive, route_serves
 from linter.code.index import code_index, passes_prefilter
@@ -311,3 +314,66 @@ def test_shlex_split_is_memoised_without_sharing_its_lists() -> None:
     first.append("mutated")
     assert shlex_split("node server.js --port 80") == ["node", "server.js", "--port", "80"]
     assert shlex_split("sh -c 'unclosed") == ["sh", "-c", "'unclosed"]  # shlex refuses it
+
+
+_component = st.sampled_from(
+    [
+        "a",
+        "src",
+        "tests",
+        "test",
+        "node_modules",
+        "build",
+        "out",
+        "spec",
+        "x.min.js",
+        "y.d.ts",
+        "test_a.py",
+        "a_test.go",
+        "conftest.py",
+        "b.test.tsx",
+        "c.stories.mjs",
+        "d.pyi",
+        "e.py",
+        "",
+        ".",
+        ".next",
+        "a.min.js",
+        "test_.py",
+        "test_x.pyc",
+        "x.spec.cjs",
+        "fixtures",
+        "e2e.py",
+        "z.test.ts/",
+        "y_test.go",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_component, min_size=1, max_size=5), st.booleans())
+def test_one_search_answers_as_the_skip_and_test_patterns_do(parts: list[str], lead: bool) -> None:
+    from linter.code import index as ci
+
+    path = ("/" if lead else "") + "/".join(parts)
+    both = bool(ci._SKIP.search(path)) or ci.is_test_path(path)
+    assert ci._skip_or_test(path) == both, path
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab/.", max_size=12))
+def test_parent_dir_is_posix_dirname(path: str) -> None:
+    import posixpath
+
+    from linter.code.index import parent_dir
+
+    assert parent_dir(path) == posixpath.dirname(path), path
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="/._testcopymjsxdgnfuilr", max_size=24))
+def test_skip_or_test_on_any_path(path: str) -> None:
+    from linter.code import index as ci
+
+    both = bool(ci._SKIP.search(path)) or ci.is_test_path(path)
+    assert ci._skip_or_test(path) == both, path

@@ -8,6 +8,7 @@ parsed: a file with no import, no server call, no logging and no SQL cannot chan
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -98,8 +99,46 @@ JS_GRACEFUL_LIBS = frozenset(
 )
 
 
+#: what ``_SKIP`` and ``_TEST_FILE`` say, without a regex search per file (3 µs, and ``_indexed``
+#: asks it of every file): the directories they name, by component, once per directory; the
+#: file names by their ends (``tests/test_code_index.py`` checks both answer the same)
+_SKIP_OR_TEST_DIRS = frozenset(
+    {"node_modules", "vendor", "dist", "build", ".next", "coverage", "out"}
+    | {"test", "tests", "__tests__", "__mocks__", "spec", "e2e", "cypress", "fixtures", "testdata"}
+)
+_TEST_SUFFIX = re.compile(r"\.(test|spec|stories)\.[cm]?[jt]sx?$")
+
+
+@functools.lru_cache(maxsize=65_536)
+def _skipped_dir(directory: str) -> bool:
+    return not _SKIP_OR_TEST_DIRS.isdisjoint(directory.split("/"))
+
+
+def _skip_or_test(path: str) -> bool:
+    """``_SKIP.search(path) or is_test_path(path)``, faster."""
+    i = path.rfind("/")
+    if i >= 0 and _skipped_dir(path[:i]):
+        return True
+    name = path[i + 1 :]
+    return (
+        name.endswith((".min.js", ".d.ts", "_test.py", "_test.go"))
+        or (name.startswith("test_") and name.endswith(".py") and len(name) >= 8)
+        or name == "conftest.py"
+        or _TEST_SUFFIX.search(name) is not None
+    )
+
+
 def is_test_path(path: str) -> bool:
     return _TEST_FILE.search(path) is not None
+
+
+def parent_dir(path: str) -> str:
+    """``posixpath.dirname(path)`` (``tests/test_code_index.py`` checks), a third of its time
+    for the common case: a slash that is neither the first character nor after another."""
+    i = path.rfind("/")
+    if i > 0 and path[i - 1] != "/":
+        return path[:i]
+    return posixpath.dirname(path)
 
 
 def package_name(module: str) -> str:
@@ -546,10 +585,7 @@ def _wanted_services(index: RepoIndex, owner: Callable[[str], CodeService]) -> s
 def _indexed(index: RepoIndex, f: FoundFile) -> bool:
     """Is ``f`` a code file the index covers?"""
     return (
-        index.kind_of(f) in CODE_KINDS
-        and not _SKIP.search(f.path)
-        and not is_test_path(f.path)
-        and not f.path.endswith(".pyi")
+        index.kind_of(f) in CODE_KINDS and not _skip_or_test(f.path) and not f.path.endswith(".pyi")
     )
 
 
@@ -592,7 +628,7 @@ def build(index: RepoIndex, known: Mapping[str, CodeFile | None] | None = None) 
     owners: dict[str, CodeService] = {}  # directory -> its service (a directory holds many)
 
     def owner(path: str) -> CodeService:
-        d = posixpath.dirname(path)
+        d = parent_dir(path)
         svc = owners.get(d)
         if svc is None:
             start = d

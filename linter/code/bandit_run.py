@@ -13,7 +13,7 @@ import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from linter.code.index import _SKIP, is_test_path
+from linter.code.index import _skip_or_test
 from linter.code.model import char_col
 from linter.fastdc import dataclass
 from linter.literals import Literals
@@ -166,7 +166,7 @@ def run(index: RepoIndex) -> list[BanditIssue]:
     """Bandit's issues for the target Python files that hold a literal its tests need."""
     chosen = {}
     for src in index.sources_of({ArtifactKind.PYTHON}, targets_only=True):
-        if _SKIP.search(src.path) or is_test_path(src.path) or src.path.endswith(".pyi"):
+        if _skip_or_test(src.path) or src.path.endswith(".pyi"):
             continue
         if needs_bandit(src.text):
             chosen[src.abspath] = src

@@ -225,6 +225,30 @@ def _outside_inputs(config: cfg.Config, helm_values: Sequence[str]) -> list[obje
     return out
 
 
+def _cache_dir_usable(directory: str | None, notes: list[Notification]) -> bool:
+    """Whether an explicit ``--cache-dir`` can be created and written; if not, a note says the
+    run is not cached (the default directory in a read-only tree just means no cache)."""
+    from linter.replay import CACHE_UNUSABLE, ensure_cache_dir
+
+    if directory is None:
+        return False
+    try:
+        ensure_cache_dir(directory)
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        notes.append(
+            Notification(
+                f"cache directory {directory} cannot be used "
+                f"({exc.strerror or type(exc).__name__}); this run is not cached",
+                level=NotificationLevel.WARNING,
+                code=CACHE_UNUSABLE,
+            )
+        )
+        return False
+    return True
+
+
 def _open_cache(
     opts: ScanOptions,
     registry: reg.Registry,
@@ -270,6 +294,10 @@ def scan(opts: ScanOptions) -> ScanResult:
         None if opts.cache_dir is None else opts.cache_dir or os.path.join(root, cache.CACHE_DIR)
     )
     early_notes: list[Notification] = []
+    if opts.cache_dir and not _cache_dir_usable(cache_dir, early_notes):
+        # asked for and unusable: said so, and the run goes on without a cache
+        cache_dir = None
+        opts = replace(opts, cache_dir=None)
     registry = reg.load() if cache_dir is None else reg.load_cached(cache_dir, early_notes)
     base = display_base(root, os.path.abspath(opts.base or os.getcwd()))
     conf_root = root if explicit is None else (_git_top(root) or root)

@@ -47,6 +47,8 @@ RENDERERS = ("helm", "kustomize", "kubectl")
 RACY_NS = 2_000_000_000
 #: the notification code of a cache file that could not be used
 CORRUPT = "prodready-cache-ignored"
+#: an explicit cache directory that cannot be created or written
+CACHE_UNUSABLE = "prodready-cache-unusable"
 
 
 def cache_ignored(what: str, exc: BaseException, then: str = "it will be rebuilt") -> Notification:

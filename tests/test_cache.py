@@ -143,14 +143,37 @@ def test_corrupt_cache_is_ignored_with_a_note(tmp_path: Path, garbage: bytes) ->
     assert _run(repo, cdir)[:2] == cold[:2]
 
 
-def test_unwritable_cache_dir_is_not_an_error(tmp_path: Path) -> None:
+def test_an_unusable_cache_dir_is_a_warning_and_the_scan_goes_on(tmp_path: Path) -> None:
+    """An explicit cache directory that cannot be created (or written): the same findings as
+    without a cache, and one warning saying the run is not cached (it used to say nothing)."""
+    from linter.model import NotificationLevel
+    from linter.replay import CACHE_UNUSABLE
+
     repo = tmp_path / "repo"
     repo.mkdir()
     _tree(repo)
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    cold = _run(repo, None)
-    assert _run(repo, blocker / "cache")[:2] == cold[:2]
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    cold = _run(repo, None)[2]
+    cases = [blocker / "cache"] + ([locked / "cache", locked] if os.geteuid() != 0 else [])
+    try:
+        for where in cases:
+            result = _run(repo, where)[2]
+            assert result.findings == cold.findings
+            assert result.internal_errors == 0
+            [note] = [n for n in result.notifications if n.code == CACHE_UNUSABLE]
+            assert note.level == NotificationLevel.WARNING
+            assert note.message.startswith(f"cache directory {where} cannot be used (")
+            assert note.message.endswith("); this run is not cached")
+            assert [n for n in result.notifications if n.code != CACHE_UNUSABLE] == [
+                n for n in cold.notifications
+            ]
+    finally:
+        locked.chmod(0o700)
+    assert not (blocker.parent / "cache").exists()
 
 
 def test_key_changes_with_config_and_rules(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ JSON schema generated from the registered policies' option schemas."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import field
 from typing import Any
@@ -104,21 +105,43 @@ def schema(registry: Registry) -> dict[str, Any]:
 
 
 def find_config_file(root: str) -> str | None:
+    """The config file of ``root``: a ``.prodready.yaml``/``.yml`` that is not a regular file
+    (a directory, a broken symlink, a device) is an error, not "no config"; so is a
+    ``pyproject.toml`` that does not parse and holds a ``[tool.prodready...]`` table (another
+    tool's broken pyproject.toml is not prodready's business)."""
     for name in CONFIG_FILES:
         path = os.path.join(root, name)
         if not os.path.isfile(path):
+            if name != "pyproject.toml" and os.path.lexists(path):
+                raise ConfigError(
+                    f"{path}: not a regular file (a directory, a broken symlink or a device)"
+                )
             continue
         if name == "pyproject.toml":
             import tomllib  # only when there is a TOML file to read
 
             try:
                 with open(path, "rb") as fh:
-                    if "prodready" not in tomllib.load(fh).get("tool", {}):
-                        continue
-            except (OSError, tomllib.TOMLDecodeError):
+                    data = fh.read(MAX_PYPROJECT + 1)
+                if len(data) > MAX_PYPROJECT:
+                    continue
+                table = tomllib.loads(data.decode("utf-8")).get("tool", {})
+            except OSError:
+                continue
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                if _PRODREADY_TABLE.search(data):
+                    raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+                continue
+            if not isinstance(table, dict) or "prodready" not in table:
                 continue
         return path
     return None
+
+
+#: a pyproject.toml bigger than this is not read for a [tool.prodready] table
+MAX_PYPROJECT = 4 * 1024 * 1024
+#: a line opening prodready's table in a pyproject.toml, read as bytes
+_PRODREADY_TABLE = re.compile(rb"(?m)^\s*\[\s*tool\s*\.\s*prodready\s*[\].]")
 
 
 def read_raw(path: str) -> dict[str, Any]:

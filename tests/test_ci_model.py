@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from linter.ci import all_commands, pipelines, untrusted_contexts
 from linter.ci_images import image_builds
 from linter.services import services
@@ -288,16 +290,28 @@ def test_odd_ci_and_dependency_files_never_crash(tmp_path: Path) -> None:
     assert result.internal_errors == 0, [n.message for n in result.notifications]
 
 
-def test_odd_pyproject_shapes_never_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        'dependency-groups = 3\n[project]\ndependencies = "flask"\n'
+        "optional-dependencies = [1]\n[tool]\npoetry = {group = 5}\n",
+        "tool = 1\n",
+        "[tool]\npoetry = 1\n",
+        "[tool.poetry]\ndependencies = 1\n",
+        "[tool.poetry.dependencies]\nflask = 1\n",
+        "project = [1]\n",
+    ],
+)
+def test_odd_pyproject_shapes_never_crash(tmp_path: Path, pyproject: str) -> None:
+    """Every rule, not only the dependency ones: `tool = 1` crashed the project rules
+    (code-missing-metrics, repo-missing-api-spec, repo-missing-migrations)."""
     _write(
         tmp_path,
         {
-            "pyproject.toml": (
-                'dependency-groups = 3\n[project]\ndependencies = "flask"\n'
-                "optional-dependencies = [1]\n[tool]\npoetry = {group = 5}\n"
-            ),
+            "pyproject.toml": pyproject,
             "Dockerfile": "FROM python:3.12\n",
+            "app.py": "from flask import Flask\napp = Flask(__name__)\n",
         },
     )
-    result = run_scan(["."], cwd=tmp_path, select=["deps"])
+    result = run_scan(["."], cwd=tmp_path, select=["ALL"])
     assert result.internal_errors == 0, [n.message for n in result.notifications]

@@ -231,6 +231,59 @@ def test_pyproject_config(tmp_path: Path) -> None:
     assert result.findings[0].severity.label == "critical"
 
 
+def _check_code(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        code = main(["check", ".", "--no-cache"])
+    finally:
+        os.chdir(old)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["directory", "broken symlink", "symlink to a device"])
+def test_a_config_path_that_is_not_a_file_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A .prodready.yaml that is not a regular file used to mean "no config" (the defaults,
+    silently): exit 2 and say what it is."""
+    _setup(tmp_path)
+    config = tmp_path / ".prodready.yaml"
+    if kind == "directory":
+        config.mkdir()
+    else:
+        config.symlink_to(tmp_path / "gone.yaml" if kind == "broken symlink" else "/dev/null")
+    code, err = _check_code(tmp_path, capsys)
+    assert code == 2
+    assert err == (
+        f"prodready: error: {config}: not a regular file (a directory, a broken symlink or a "
+        "device)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('[tool.prodready]\nignore = ["docker-shell-form-entrypoint"\n', 2),  # broken, ours
+        ('[ tool . prodready . severity ]\n"x" = \n', 2),
+        ("[tool.black]\nline-length = = 99\n", 1),  # broken, not ours: the defaults
+        ("[project]\nname = 'x'\n\xff\n", 1),
+        ("tool = 1\n", 1),  # a "tool" that is not a table (it used to crash)
+        ("[tool]\nprodready = 1\n", 2),  # ours, not a table
+    ],
+)
+def test_a_broken_pyproject_toml_is_an_error_only_when_it_holds_our_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, code: int
+) -> None:
+    _setup(tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes(text.encode("utf-8", "surrogateescape"))
+    got, err = _check_code(tmp_path, capsys)
+    assert got == code, err
+    assert "Traceback" not in err
+    if code == 2:
+        assert err.startswith(f"prodready: error: {tmp_path}/pyproject.toml: ")
+
+
 def test_named_files_report_only_their_own_notifications(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     _setup(tmp_path)

@@ -176,7 +176,9 @@ def _pyproject_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]
                 m = _REQ.match(str(spec))
                 if m:
                     names.append(m.group(1))
-        poetry = data.get("tool", {}).get("poetry", {}).get("dependencies")
+        tool = data.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        poetry = poetry.get("dependencies") if isinstance(poetry, dict) else None
         if isinstance(poetry, dict):
             names += [str(k) for k in poetry if str(k).lower() != "python"]
         for name in names:

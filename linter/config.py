@@ -151,7 +151,8 @@ def read_raw(path: str) -> dict[str, Any]:
         if path.endswith(".toml"):
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
-            raw = data.get("tool", {}).get("prodready", {})
+            tool = data.get("tool", {})
+            raw = tool.get("prodready", {}) if isinstance(tool, dict) else None
         else:
             from ruamel.yaml import YAML
             from ruamel.yaml.error import YAMLError

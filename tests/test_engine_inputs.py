@@ -284,6 +284,24 @@ def test_a_broken_pyproject_toml_is_an_error_only_when_it_holds_our_table(
         assert err.startswith(f"prodready: error: {tmp_path}/pyproject.toml: ")
 
 
+def test_an_explicit_pyproject_config_whose_tool_is_not_a_table_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--config pyproject.toml`` with ``tool = 1`` raised an AttributeError (a traceback)."""
+    _setup(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("tool = 1\n")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(["check", ".", "--no-cache", "--config", "pyproject.toml"])
+    finally:
+        os.chdir(old)
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "prodready: error: pyproject.toml: the configuration must be a mapping\n"
+    )
+
+
 def test_named_files_report_only_their_own_notifications(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     _setup(tmp_path)

@@ -148,6 +148,34 @@ def shown_name(path: str) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
+def repo_top(start: str) -> str | None:
+    """The git work tree holding ``start`` (the nearest directory with a ``.git``), or None."""
+    cur = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(cur, ".git")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def within(path: str, directory: str) -> bool:
+    """Is the (resolved) ``path`` the (resolved) ``directory`` or inside it?"""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def escaping_link(shown: str) -> Notification:
+    """A symlink to a file outside the scanned tree is not read: its content (a CI runner's
+    ``~/.ssh/id_rsa``, ``/proc/self/environ``) would reach the report's snippets."""
+    return Notification(
+        "symlink to a file outside the scanned repository is not followed",
+        level=NotificationLevel.WARNING,
+        path=shown,
+        code="prodready-skipped-file",
+    )
+
+
 @dataclass
 class WalkRecord:
     """What a walk's result depends on besides the files themselves (linter/walkcache.py):
@@ -197,6 +225,12 @@ def walk(
         return False
 
     found: list[FoundFile] = []
+    # a symlink may lead anywhere in the repository (a scan of one of its directories too),
+    # never out of it
+    real_root = os.path.realpath(repo_top(root) or root)
+
+    def inside_root(path: str) -> bool:
+        return within(os.path.realpath(path), real_root)
 
     def visit(abs_dir: str, rel_dir: str, mtime_ns: int) -> None:
         pushed = False
@@ -254,6 +288,9 @@ def walk(
                                         code="prodready-skipped-file",
                                     )
                                 )
+                            continue
+                        if not ignored(rel, False) and not inside_root(entry.path):
+                            notes.append(escaping_link(shown))
                             continue
                     elif not stamps:  # the listing's type: no system call (but on odd filesystems)
                         if entry.is_dir(follow_symlinks=False):

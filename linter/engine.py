@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field, replace
 
-from linter import cache, fileviews, parallel, render, suppress
+from linter import cache, discover, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
 from linter.fastdc import dataclass
@@ -82,17 +82,6 @@ class ScanOptions:
     warm_up: Callable[[], None] | None = field(default=None, compare=False)
 
 
-def _git_top(start: str) -> str | None:
-    cur = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(cur, ".git")):
-            return cur
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            return None
-        cur = parent
-
-
 def display_base(root: str, base: str) -> str:
     """What display paths are relative to: ``base`` (the working directory), or the scan root
     when ``base`` lies inside it. A file under ``base`` would be shown relative to it and
@@ -117,7 +106,7 @@ def resolve_root(paths: Sequence[str]) -> tuple[str, list[str] | None]:
         # the repository holding the files; outside git, the files' common directory
         parents = [os.path.dirname(os.path.abspath(f)) for f in files]
         common = os.path.commonpath(parents)
-        return (_git_top(common) or common), files
+        return (discover.repo_top(common) or common), files
     raise cfg.ConfigError("give either directories or files, not both")
 
 
@@ -300,7 +289,7 @@ def scan(opts: ScanOptions) -> ScanResult:
         opts = replace(opts, cache_dir=None)
     registry = reg.load() if cache_dir is None else reg.load_cached(cache_dir, early_notes)
     base = display_base(root, os.path.abspath(opts.base or os.getcwd()))
-    conf_root = root if explicit is None else (_git_top(root) or root)
+    conf_root = root if explicit is None else (discover.repo_top(root) or root)
     config = cfg.load(conf_root, registry, opts.config_path)
     if opts.online or opts.vuln_db:
         vdb = os.path.abspath(opts.vuln_db) if opts.vuln_db else config.vuln_db
@@ -453,11 +442,13 @@ def scan(opts: ScanOptions) -> ScanResult:
         # except an internal error, which always counts, and what a chart holding a named file
         # gave (helm missing or failing: noted on its Chart.yaml)
         charts = render.chart_files(index) if index.chart_roots else frozenset()
+        named = index.named_paths()
         notes = [
             n
             for n in notes
             if n.path is None
             or index.is_target(n.path)
+            or n.path in named
             or n.path in charts
             or n.code == "prodready-internal-error"
         ]

@@ -187,7 +187,12 @@ class RepoIndex:
                 self._targets = self.all_found()
             else:
                 out = []
+                confine = os.path.realpath(discover.repo_top(self.root) or self.root)
                 for p in self._explicit:
+                    if os.path.islink(p) and not discover.within(os.path.realpath(p), confine):
+                        shown = discover.display_path(os.path.abspath(p), self.base)
+                        self.notifications.append(discover.escaping_link(shown))
+                        continue
                     try:
                         size = os.path.getsize(p)
                     except OSError as exc:
@@ -210,6 +215,13 @@ class RepoIndex:
     def named_files(self) -> bool:
         """True when the scan was given files (pre-commit): repo-wide views need only serve them."""
         return self._explicit is not None
+
+    def named_paths(self) -> frozenset[str]:
+        """The display paths of the named files, the ones skipped (unreadable, a symlink out
+        of the repository) included: what a run on named files reports its notes on."""
+        return frozenset(
+            discover.display_path(os.path.abspath(p), self.base) for p in self._explicit or ()
+        )
 
     def target_paths(self) -> frozenset[str]:
         return self.memo(("target-paths",), lambda: frozenset(f.path for f in self.targets()))

@@ -310,3 +310,35 @@ def test_a_walk_without_stamps_finds_the_same_files_and_notes(tmp_path: Path) ->
     # a symlink is stat'ed (to see where it leads); no other file is
     assert {(f.size, f.mtime_ns) for f in listed if f.path != "link.py"} == {(-1, 0)}
     assert [f.size for f in stamped] == [6, 5, 9, *([2] if root_user else []), 9, 2]
+
+
+def test_a_symlink_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    """A link to a file outside the repository (a CI runner's ~/.ssh/id_rsa, say) is skipped
+    with a warning, in a directory scan and as a named file: its text would reach the report's
+    snippets. Links that stay in the repository are read, from a scan of a subdirectory too."""
+    from linter.engine import ScanOptions, scan
+    from linter.output import render
+
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "id.env").write_text("PRIVATE_LINE=do-not-show-me\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "svc").mkdir()
+    (repo / "shared.env").write_text("DB_PASSWORD=\n")
+    (repo / "svc" / "leak.env").symlink_to(outside / "id.env")
+    (repo / "svc" / "shared.env").symlink_to(repo / "shared.env")
+    (repo / "svc" / "rel.env").symlink_to("../shared.env")
+    warning = ("svc/leak.env", "prodready-skipped-file")
+    for paths in ([str(repo)], [str(repo / "svc")]):
+        notes: list[Notification] = []
+        found = [f.path for f in walk(paths[0], str(repo), [], notes, stamps=False)]
+        assert "svc/leak.env" not in found
+        assert {"svc/rel.env", "svc/shared.env"} <= set(found)
+        assert [(n.path, n.code, n.level.value) for n in notes] == [(*warning, "warning")]
+    for paths in ([str(repo)], [str(repo / "svc" / "leak.env"), str(repo / "svc" / "rel.env")]):
+        result = scan(ScanOptions(paths=paths, base=str(repo), select=("ALL",)))
+        assert warning in [(n.path, n.code) for n in result.notifications], paths
+        for fmt in ("json", "sarif", "text"):
+            assert "do-not-show-me" not in render(fmt, result)
+        assert all(f.location.path != "svc/leak.env" for f in result.findings)

@@ -500,6 +500,18 @@ def test_console_script_exits_at_once_with_all_output(repo: Path, capsys: Cap) -
     assert clean.returncode == 0
 
 
+def _python(code: str, cwd: Path, *, check: bool) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in ``cwd``, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
 def test_a_run_parsing_no_yaml_does_not_import_ruamel(tmp_path: Path) -> None:
     """ruamel.yaml costs ~45 ms to import: a pre-commit run on a code or env file that parses
     no YAML (a Dockerfile and a Python file here, no manifest) must not import it."""
@@ -512,14 +524,7 @@ def test_a_run_parsing_no_yaml_does_not_import_ruamel(tmp_path: Path) -> None:
         "code = main(['check', 'app.py', 'Dockerfile'])\n"
         "print(code, sorted({m.split('.')[0] for m in sys.modules if m.startswith('ruamel')}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    out = _python(code, tmp_path, check=True)
     assert out.stdout.strip().splitlines()[-1] == "1 []"
 
 
@@ -631,14 +636,7 @@ def test_the_console_script_leaves_the_scan_to_its_exit(tmp_path: Path) -> None:
         " '--format', 'json', '-o', 'out.json']\n"
         "cli.entry()\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    proc = _python(code, tmp_path, check=False)
     assert proc.stderr == "1 [] ['ScanResult', 'str']\n"
     assert proc.returncode == 1
     assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) > 250

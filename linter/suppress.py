@@ -88,15 +88,22 @@ def _clean_reason(text: str) -> str:
 
 
 def parse_directives(src: SourceFile) -> list[Directive]:
-    """Inline directives of one file (cheap: a substring test first)."""
+    """Inline directives of one file (cheap: a substring test first), each in a comment of the
+    file's syntax (``linter/comments.py``)."""
     if "prodready:" not in src.text:
         return []
+    from linter.comments import comment_test
+
+    is_comment = comment_test(src)
     found: list[Directive] = []
     for n, line in enumerate(src.lines, start=1):
         if "prodready:" not in line:
             continue
+        # the first one in a comment (one quoted in a string before it is not a directive)
         m = _DIRECTIVE.search(line)
-        if not m:
+        while m is not None and not is_comment(n, m.start("lead"), line):
+            m = _DIRECTIVE.search(line, m.start("lead") + 1)
+        if m is None:
             continue
         ids = tuple(i.strip() for i in m.group("ids").split(",") if i.strip())
         col = m.start("lead") + 1

@@ -179,3 +179,68 @@ def test_each_finding_gets_the_first_covering_directive(
                 None,
             )
             assert covering.first(path, rule, line) is want
+
+
+def _lines(path: str, kind: ArtifactKind, text: str) -> list[tuple[int, tuple[str, ...]]]:
+    src = SourceFile(path, "/" + path, kind, text)
+    return [(d.location.start_line, d.rule_ids) for d in parse_directives(src)]
+
+
+def test_a_directive_counts_only_in_a_comment_of_the_files_syntax() -> None:
+    """Quoted directives (a docstring, a string, a JSON value, a Markdown heading or code
+    example) were directives, each then reported as an unused suppression."""
+    py = (
+        '"""Docs.\n\n# prodready: ignore[a] in a docstring\n"""\n'
+        'x = "# prodready: ignore[b] in a string"\n'
+        "y = 1  # prodready: ignore[c] a real comment\n"
+        "# prodready: ignore[d] a comment line\n"
+        'z = "# prodready: ignore[e] quoted"  # prodready: ignore[f] after the string\n'
+    )
+    assert _lines("app.py", ArtifactKind.PYTHON, py) == [(6, ("c",)), (7, ("d",)), (8, ("f",))]
+    js = (
+        "const s = '// prodready: ignore[a] quoted';\n"
+        "foo(); // prodready: ignore[b] real\n"
+        'const t = "x"; /* prodready: ignore[c] real */\n'
+        "const u = `/* prodready: ignore[d] template`;\n"
+    )
+    assert _lines("server.js", ArtifactKind.JAVASCRIPT, js) == [(2, ("b",)), (3, ("c",))]
+    json_text = (
+        '{\n  "help": "# prodready: ignore[a] example",\n'
+        '  // prodready: ignore[b] a JSONC comment line\n  "x": 1\n}\n'
+    )
+    assert _lines("tsconfig.json", ArtifactKind.JSON, json_text) == [(3, ("b",))]
+    assert _lines("results.sarif", ArtifactKind.TEXT, json_text) == [(3, ("b",))]
+    md = (
+        "# prodready: ignore[a] a heading\n"
+        "<!-- prodready: ignore[b] a real comment -->\n"
+        "```yaml\nreplicas: 1  # prodready: ignore[c] an example\n"
+        "<!-- prodready: ignore[d] in the example -->\n```\n"
+        "~~~~\n# prodready: ignore[e] another fence\n~~~~\n"
+        "<!-- prodready: ignore[f] after the fences -->\n"
+    )
+    assert _lines("README.md", ArtifactKind.TEXT, md) == [(2, ("b",)), (10, ("f",))]
+    yaml = 'a: "# prodready: ignore[a] x"\nb: 1  # prodready: ignore[b] y\n'
+    assert _lines("k.yaml", ArtifactKind.K8S, yaml) == [(1, ("a",)), (2, ("b",))]
+
+
+def test_a_python_file_the_tokenizer_refuses_keeps_the_plain_rule() -> None:
+    text = 'x = """never closed\n# prodready: ignore[a] reason\n'
+    assert _lines("bad.py", ArtifactKind.PYTHON, text) == [(2, ("a",))]
+
+
+def test_quoted_directives_are_not_unused_suppressions(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "rules.md").write_text(
+        "## Example\n```dockerfile\nUSER root  # prodready: ignore[docker-runs-as-root] why\n```\n"
+    )
+    (tmp_path / "lint.py").write_text(
+        'HELP = "add `# prodready: ignore[rule-id] reason` to the line"\n'
+    )
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:20.11-slim\nUSER node\n"
+        'CMD ["node"]  # prodready: ignore[docker-runs-as-root] x\n'
+    )
+    # the secret rules read every text file, so every file's directives are parsed
+    result = run_scan(["."], cwd=tmp_path, select=["docker-runs-as-root", "secret", "prodready"])
+    # the Dockerfile's comment is a directive, and stale; the quoted ones are not directives
+    assert triples(result) == ["Dockerfile:3:15 prodready-unused-suppression"]

@@ -153,3 +153,19 @@ def test_markdown_reports_show_repo_html_as_text(
     md = run_checklist((".",), "markdown", None, None, None)
     assert "Container `<img src=x onerror=alert(1)>` of Pod/&lt;b&gt;x&lt;/b&gt; has no" in md
     assert "<b>" not in md.replace("`<img src=x onerror=alert(1)>`", "")
+
+
+def test_clip_keeps_short_lines_and_cuts_long_ones_around_the_column() -> None:
+    from linter.output.printable import SNIPPET_MAX, clip
+
+    assert clip(None, 3) == (None, 0)
+    assert clip("x" * SNIPPET_MAX, 400) == ("x" * SNIPPET_MAX, 0)
+    line = "".join(chr(ord("a") + i % 26) for i in range(10_000))
+    head, removed = clip(line, 5)  # near the start: no cut before
+    assert (head, removed) == (line[:SNIPPET_MAX] + "…", 0)
+    mid, removed = clip(line, 5_000)
+    assert mid == "…" + line[4_879 : 4_879 + SNIPPET_MAX] + "…"
+    assert mid[5_000 - removed - 1] == line[4_999]  # the column, shifted by what was cut
+    tail, removed = clip(line, 9_990)  # near the end: the last SNIPPET_MAX characters
+    assert tail == "…" + line[-SNIPPET_MAX:]
+    assert tail[9_990 - removed - 1] == line[9_989]

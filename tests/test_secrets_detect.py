@@ -92,9 +92,13 @@ def test_private_key_needs_body_and_end() -> None:
     assert _scan(full, "k.pem", ArtifactKind.TEXT) == ["1:1 private-key RSA private key"]
 
 
-def test_very_long_line_is_capped_not_crashing() -> None:
+def test_very_long_line_is_read_around_its_needles() -> None:
+    """A key after the first 5,000 characters of a line used to be missed (only those were
+    read): a minified bundle's line is read in windows around its needles."""
     text = "var a='" + "x" * 200_000 + f"';var token='{STRIPE}';\n"
-    assert _scan(text, "bundle.min.js", ArtifactKind.JAVASCRIPT) == []
+    assert _scan(text, "bundle.min.js", ArtifactKind.JAVASCRIPT) == [
+        "1:200021 hardcoded Stripe live secret key"
+    ]
     assert _scan(f"var token='{STRIPE}';" + "x" * 200_000 + "\n", "b.js") == [
         "1:12 hardcoded Stripe live secret key"
     ]
@@ -189,3 +193,62 @@ def test_every_provider_pattern_compiles_with_its_secret_group() -> None:
     for prov in PROVIDERS:
         assert "v" in prov.pattern.groupindex, prov.label
         assert prov.needles and all(n == n.lower() for n in prov.needles), prov.label
+
+
+def test_line_windows_of_a_short_line_is_the_line() -> None:
+    from policies.secrets.detect import line_windows
+
+    assert line_windows("x" * 5000, [3]) == [(0, "x" * 5000)]
+
+
+def test_line_windows_of_a_long_line_surround_its_needles() -> None:
+    from policies.secrets.detect import LINE_CAP, MAX_WINDOWS, WINDOW, line_windows
+
+    line = "".join(f"{i % 10}" for i in range(100_000))
+    # two needles close together merge; one far away gets its own window
+    got = line_windows(line, [50_001, 50_101, 90_001])
+    assert [(lo, len(text)) for lo, text in got] == [
+        (50_000 - WINDOW, 2 * WINDOW + 100),
+        (90_000 - WINDOW, 2 * WINDOW),
+    ]
+    assert all(line[lo : lo + len(text)] == text for lo, text in got)
+    # a needle near the start and the end: windows stop at the line's ends
+    assert [lo for lo, _ in line_windows(line, [1, 100_000])] == [0, 100_000 - 1 - WINDOW]
+    # needles every 500 characters: one merged span, read in overlapping pieces of LINE_CAP
+    pieces = line_windows(line, range(1, 20_001, 500))
+    assert all(len(text) <= LINE_CAP for _, text in pieces)
+    covered = set()
+    for lo, text in pieces:
+        covered.update(range(lo, lo + len(text)))
+    assert covered == set(range(0, 19_501 + WINDOW - 1))
+    # at most MAX_WINDOWS windows (or pieces) on a line
+    assert len(line_windows(line * 4, range(1, 400_000, 100))) == MAX_WINDOWS
+    longer = line * 2
+    assert len(line_windows(longer, range(1, 200_000, 2 * WINDOW + 7))) == MAX_WINDOWS
+
+
+def test_a_key_deep_in_a_minified_line_is_found_and_shown_around_its_columns(
+    tmp_path: Path,
+) -> None:
+    """A minified bundle: one 1.6 MB line with a Stripe key at character 800,014. Only the first
+    5,000 characters of a line were read; the snippets showed the whole line (1.6 MB in SARIF,
+    one 1.6 MB line in the text report)."""
+    import json
+
+    from linter.output import render
+
+    key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    line = "var a=1;" * 100_000 + 'const stripe="' + key + '";' + "var b=2;" * 100_000
+    (tmp_path / "bundle.js").write_text(line + "\n")
+    result = run_scan(["."], cwd=tmp_path, select=["secret-hardcoded"])
+    assert triples(result) == ["bundle.js:1:800015 secret-hardcoded"]
+    sarif = json.loads(render("sarif", result))
+    snippet = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    text = snippet["snippet"]["text"]
+    assert text.startswith("…") and text.endswith("…") and len(text) == 502
+    assert 'const stripe="sk_live_' in text and key not in text
+    report = render("text", result).splitlines()
+    shown, caret = report[1], report[2]
+    assert len(shown) < 520
+    assert caret.index("^") == shown.index("sk_live_")
+    assert json.loads(render("json", result))["findings"][0]["snippet"] == text

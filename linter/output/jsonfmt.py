@@ -9,6 +9,7 @@ from linter.engine import ScanResult
 from linter.fingerprint import fingerprints
 from linter.jsonout import dumps_pretty
 from linter.model import Finding, Location
+from linter.output.printable import clip
 
 
 def _loc(loc: Location) -> dict[str, Any]:
@@ -29,7 +30,9 @@ def finding_dict(f: Finding, fp: str, result: ScanResult) -> dict[str, Any]:
         "confidence": f.confidence.label,
         "message": f.message,
         "location": _loc(f.location),
-        "snippet": result.snippets.get((f.location.path, f.location.start_line)),
+        "snippet": clip(
+            result.snippets.get((f.location.path, f.location.start_line)), f.location.start_col
+        )[0],
         "related": [_loc(r) for r in f.related],
         "fingerprint": fp,
         "suppressed": None

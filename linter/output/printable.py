@@ -48,3 +48,21 @@ def markdown_text(text: str) -> str:
     return "`".join(p if i % 2 else _html_escaped(p) for i, p in enumerate(parts)).replace(
         "|", "\\|"
     )
+
+
+#: the most characters of a source line a report shows (a minified bundle's line is megabytes)
+SNIPPET_MAX = 500
+#: how much of a long line is shown before the finding's first column
+SNIPPET_BEFORE = 120
+
+
+def clip(line: str | None, start_col: int) -> tuple[str | None, int]:
+    """A snippet of at most :data:`SNIPPET_MAX` characters (plus a "…" at each end that was
+    cut) around 1-based column ``start_col``, and how many columns the cut removed before it
+    (a caret moves left by that much). Short lines are returned whole."""
+    if line is None or len(line) <= SNIPPET_MAX:
+        return line, 0
+    lo = max(0, min(start_col - 1 - SNIPPET_BEFORE, len(line) - SNIPPET_MAX))
+    hi = lo + SNIPPET_MAX
+    text = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+    return text, lo - (1 if lo else 0)

@@ -23,6 +23,7 @@ from linter.engine import ScanResult
 from linter.fingerprint import VERSION_KEY, fingerprints
 from linter.jsonout import dumps_pretty
 from linter.model import Confidence, Finding, Location, NotificationLevel, Severity
+from linter.output.printable import clip
 from linter.policy import PolicyMeta
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -212,7 +213,9 @@ def _result(
         "message": {"text": f.message},
         "kind": "fail",
         "level": LEVEL[f.severity],
-        "locations": [_location(loc, snippets.get((loc.path, loc.start_line)))],
+        "locations": [
+            _location(loc, clip(snippets.get((loc.path, loc.start_line)), loc.start_col)[0])
+        ],
         "partialFingerprints": {VERSION_KEY: fp},
     }
     props: dict[str, Any] = {"severity": f.severity.label, "confidence": f.confidence.label}

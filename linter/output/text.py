@@ -6,7 +6,7 @@ from collections import Counter
 
 from linter.engine import ScanResult
 from linter.model import Finding
-from linter.output.printable import printable
+from linter.output.printable import clip, printable
 
 _COLORS = {"critical": "35;1", "high": "31;1", "medium": "33;1", "low": "36", "info": "37"}
 
@@ -19,11 +19,12 @@ def _snippet(result: ScanResult, f: Finding) -> list[str]:
     line = result.snippets.get((f.location.path, f.location.start_line))
     if line is None:
         return []
-    line = line.expandtabs(1)
     n = f.location.start_line
+    clipped, removed = clip(line, f.location.start_col)  # a long line: around the finding
+    line = (clipped or "").expandtabs(1)
     gutter = " " * len(str(n))
-    start = f.location.start_col
-    end = f.location.end_col if f.location.end_line == n else len(line) + 1
+    start = f.location.start_col - removed
+    end = f.location.end_col - removed if f.location.end_line == n else len(line) + 1
     end = min(end, len(line) + 1)
     # the caret under the finding's columns as printed (a control character takes 2-4 columns)
     before = printable(line[: start - 1])

@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
@@ -775,6 +776,42 @@ def _needle_lines(low: str) -> set[int] | None:
     return set(offsets)
 
 
+#: a line longer than this (a minified bundle) is read in windows around its needles
+LINE_CAP = 5000
+#: how far a window reaches on each side of a needle, and the most windows read on one line
+WINDOW = 1000
+MAX_WINDOWS = 64
+
+
+def line_windows(line: str, cols: Iterable[int]) -> list[tuple[int, str]]:
+    """(offset, text) of the parts of ``line`` to read for secrets, given the 1-based columns
+    of its needles: the whole line when it is short; around the needles (merged, cut in
+    pieces of at most :data:`LINE_CAP`, at most :data:`MAX_WINDOWS` pieces: a line full of
+    needles is read up to ~320,000 characters) when it is a minified bundle's, so that a key
+    deep in a 2 MB line is found and no regex runs over more than a few thousand characters
+    (the old rule read the first 5,000 characters only)."""
+    if len(line) <= LINE_CAP:
+        return [(0, line)]
+    spans: list[list[int]] = []
+    for col in sorted(cols):
+        lo, hi = max(0, col - 1 - WINDOW), min(len(line), col - 1 + WINDOW)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        elif len(spans) < MAX_WINDOWS:
+            spans.append([lo, hi])
+        else:
+            break
+    out: list[tuple[int, str]] = []
+    for lo, hi in spans:  # a merged span is cut in LINE_CAP pieces that overlap by a window
+        while len(out) < MAX_WINDOWS:
+            end = min(hi, lo + LINE_CAP)
+            out.append((lo, line[lo:end]))
+            if end >= hi:
+                break
+            lo = end - WINDOW
+    return out
+
+
 def scan_source(src: SourceFile) -> tuple[Candidate, ...]:
     """Every secret candidate in one file (option-independent)."""
     text = src.text
@@ -794,20 +831,27 @@ def scan_source(src: SourceFile) -> tuple[Candidate, ...]:
     )
     code = src.kind in CODE_KINDS
     lines = src.lines
-    for i in sorted({offsets.pos(at)[0] for at in hits}):
+    cols: dict[int, list[int]] = {}
+    for at in hits:
+        n, col = offsets.pos(at)
+        cols.setdefault(n, []).append(col)
+    for i in sorted(cols):
         if i > len(lines):
             continue
-        line = lines[i - 1][:5000]  # minified bundles: cap the work per line
-        lline = line.lower()
-        found = _provider_hits(line, lline, i)
-        taken = [(c.col - 1, c.end_col - 1) for c in found]
-        if any(nd in lline for nd in NAME_NEEDLES):
-            found.extend(_assignment_hits(line, i, bare, taken, code))
-        if "://" in lline:
-            found.extend(_url_hits(line, i))
-        if "jwt" in lline:
-            found.extend(_jwt_secret_hits(line, i, taken))
-        out.extend(found)
+        for start, line in line_windows(lines[i - 1], cols[i]):
+            lline = line.lower()
+            found = _provider_hits(line, lline, i)
+            taken = [(c.col - 1, c.end_col - 1) for c in found]
+            if any(nd in lline for nd in NAME_NEEDLES):
+                found.extend(_assignment_hits(line, i, bare, taken, code))
+            if "://" in lline:
+                found.extend(_url_hits(line, i))
+            if "jwt" in lline:
+                found.extend(_jwt_secret_hits(line, i, taken))
+            out.extend(
+                replace(c, col=c.col + start, end_col=c.end_col + start) if start else c
+                for c in found
+            )
     if code and any(w in low for w in ("pass", "pwd", "secret")):
         out.extend(_env_default_hits(src))
     return tuple(_dedupe(out))

@@ -52,6 +52,8 @@ def _check_output(output: str | None) -> None:
     """Refuse an output file in a directory that does not exist before scanning, not after
     (click refuses a directory; other failures are reported when writing)."""
     if not output:
+        if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to report
+            raise ConfigError("standard output is closed; give -o FILE")
         return
     parent = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(parent):
@@ -474,6 +476,11 @@ def main(argv: Sequence[str] | None = None, *, restore: bool = True) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        os.getcwd()
+    except OSError:  # deleted under the shell: every relative path would fail with a traceback
+        click.echo("prodready: error: the current directory no longer exists", err=True)
+        return 2
+    try:
         cli.main(args=args, prog_name="prodready", standalone_mode=False)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
@@ -500,11 +507,12 @@ def entry() -> None:
     global _KEPT_FOR_EXIT
     _KEPT_FOR_EXIT = []
     code = main(restore=False)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, OSError):  # the reader went away: nothing more to tell it
-        code = code or 2
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None: the process was started with it closed
+                stream.flush()
+        except (BrokenPipeError, OSError):  # the reader went away: nothing more to tell it
+            code = code or 2
     os._exit(code)
 
 

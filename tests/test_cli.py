@@ -640,3 +640,45 @@ def test_the_console_script_leaves_the_scan_to_its_exit(tmp_path: Path) -> None:
     assert proc.stderr == "1 [] ['ScanResult', 'str']\n"
     assert proc.returncode == 1
     assert len(json.loads((tmp_path / "out.json").read_text())["findings"]) > 250
+
+
+def _prodready(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-c", "from linter.cli import entry; entry()", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, **kwargs)
+
+
+def test_a_closed_stdout_is_an_error_unless_the_output_goes_to_a_file(tmp_path: Path) -> None:
+    """Started with stdout closed (`>&-`), check raised an AttributeError, and the console
+    script's last flush another."""
+    (tmp_path / "Dockerfile").write_text(SHELL_CMD)
+
+    def close_stdout() -> None:
+        os.close(1)
+
+    cmd = ["check", str(tmp_path), "--no-cache"]
+    bare = _prodready(cmd, preexec_fn=close_stdout)
+    assert (bare.returncode, bare.stderr) == (
+        2,
+        "prodready: error: standard output is closed; give -o FILE\n",
+    )
+    out = tmp_path / "out.txt"
+    to_file = _prodready([*cmd, "-o", str(out)], preexec_fn=close_stdout)
+    assert (to_file.returncode, to_file.stderr) == (1, "")
+    assert "docker-shell-form-entrypoint" in out.read_text()
+
+
+def test_a_deleted_working_directory_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(SHELL_CMD)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def enter_and_delete() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    proc = _prodready(["check", str(tmp_path), "--no-cache"], preexec_fn=enter_and_delete)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2,
+        "",
+        "prodready: error: the current directory no longer exists\n",
+    )

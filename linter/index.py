@@ -23,7 +23,7 @@ from linter.classify import (
 )
 from linter.config import Config
 from linter.model import ArtifactKind, Notification, NotificationLevel
-from linter.parsers.yaml import ParseError
+from linter.parsers.yaml import ParseCache, ParseError
 from linter.source import SourceFile
 
 T = TypeVar("T")
@@ -48,13 +48,14 @@ CONTENT_KINDS = frozenset({K.K8S, K.PROMETHEUS_RULE, K.YAML, K.JSON})
 _UNKNOWN: Any = object()
 
 
-def _parse(src: SourceFile) -> Any:
-    """The typed artifact for a file (raises ParseError with a notification)."""
+def _parse(src: SourceFile, cache: ParseCache | None = None) -> Any:
+    """The typed artifact for a file (raises ParseError with a notification); a YAML file's
+    documents may come from and go to ``cache`` (:mod:`linter.parsecache`)."""
     kind = src.kind
     if kind in YAML_KINDS:
         from linter.parsers.yaml import parse_yaml
 
-        yf = parse_yaml(src)
+        yf = parse_yaml(src, cache)
         if kind == K.K8S:
             from linter.parsers.k8s import parse_k8s
 
@@ -425,6 +426,10 @@ class RepoIndex:
         if src.path in self._parsed:
             return self._parsed[src.path]
         context = None
+        # a run on named files keeps the parses of the other files it reads (linter.parsecache)
+        cache: ParseCache | None = None
+        if self.named_files and self.walk_cache_dir is not None and not self.is_target(src.path):
+            cache = (self.walk_cache_dir, self.notifications)
         if src.kind == K.K8S:
             from linter import skim
 
@@ -436,9 +441,9 @@ class RepoIndex:
                 context = skim.context_text(self, src)
         try:
             if context is not None:  # the same objects but big CRDs' specs (linter.skim)
-                art = _parse(SourceFile(src.path, src.abspath, src.kind, context))
+                art = _parse(SourceFile(src.path, src.abspath, src.kind, context), cache)
             else:
-                art = _parse(src)
+                art = _parse(src, cache)
                 if src.kind == K.K8S:
                     skim.record(self, src, art)
         except ParseError as exc:

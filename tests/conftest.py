@@ -57,13 +57,20 @@ def run_scan(
     select: Sequence[str] = (),
     config_path: str | None = None,
     check_sarif: bool = True,
+    cache_dir: str | None = None,
 ) -> ScanResult:
-    """Scan like the CLI would from ``cwd``; every result's SARIF is schema-validated."""
+    """Scan like the CLI would from ``cwd`` (without a cache unless ``cache_dir`` is given:
+    ``""`` is the default one); every result's SARIF is schema-validated."""
     old = os.getcwd()
     os.chdir(cwd)
     try:
         result = scan(
-            ScanOptions(paths=[str(p) for p in paths], select=list(select), config_path=config_path)
+            ScanOptions(
+                paths=[str(p) for p in paths],
+                select=list(select),
+                config_path=config_path,
+                cache_dir=cache_dir,
+            )
         )
     finally:
         os.chdir(old)
@@ -96,9 +103,9 @@ def parsed_paths(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> 
     paths: list[str] = []
     real = getattr(module, name)
 
-    def spy(src: object) -> object:
+    def spy(src: object, *rest: object) -> object:
         paths.append(src.path)  # type: ignore[attr-defined]
-        return real(src)
+        return real(src, *rest)
 
     monkeypatch.setattr(module, name, spy)
     return paths

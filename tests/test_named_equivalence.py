@@ -64,12 +64,16 @@ def _assert_equivalent(repo: Path) -> None:
     files = [f.path for f in walk(str(repo), str(repo), [], [])]
     assert files
     mismatches = []
-    for path in files:
-        named = run_scan([path], repo, check_sarif=False)
-        want = _findings(full, path)
-        got = _findings(named)
-        if got != want:
-            mismatches.append((path, sorted(set(want) - set(got)), sorted(set(got) - set(want))))
+    # without a cache, then twice with one (the second round reads every context parse from it)
+    for cache_dir in (None, "", ""):
+        for path in files:
+            named = run_scan([path], repo, check_sarif=False, cache_dir=cache_dir)
+            want = _findings(full, path)
+            got = _findings(named)
+            if got != want:
+                mismatches.append(
+                    (cache_dir, path, sorted(set(want) - set(got)), sorted(set(got) - set(want)))
+                )
     assert mismatches == []
 
 
@@ -331,10 +335,13 @@ def test_corpus_manifests_and_charts_file_by_file(
     files = sorted(f.path for f in full.index.all_found() if full.index.kind_of(f) in kinds)
     assert len(files) > 40  # the sample below is drawn from real variety
     mismatches = []
-    for path in files:
-        named = run_scan([path], repo, check_sarif=False)
-        if _findings(named) != _findings(full, path) or _notes(named, path) != _notes(full, path):
-            mismatches.append(path)
+    for cache_dir in (None, "", ""):  # as in _assert_equivalent
+        for path in files:
+            named = run_scan([path], repo, check_sarif=False, cache_dir=cache_dir)
+            if _findings(named) != _findings(full, path) or _notes(named, path) != _notes(
+                full, path
+            ):
+                mismatches.append((cache_dir, path))
     assert mismatches == []
 
 

@@ -144,9 +144,9 @@ def _parsed_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     texts: dict[str, str] = {}
     real = index_module._parse
 
-    def spy(src: SourceFile) -> object:
+    def spy(src: SourceFile, *rest: object) -> object:
         texts[src.path] = src.text
-        return real(src)
+        return real(src, *rest)
 
     monkeypatch.setattr(index_module, "_parse", spy)
     return texts

@@ -14,6 +14,9 @@ from linter.source import SourceFile
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
+#: where a parse may be cached: a cache directory, and the notes of a cache entry not used
+ParseCache = tuple[str, list[Notification]]
+
 # ruamel.yaml is imported when a file is first parsed (about 45 ms): a run on a code or env file
 # may parse no YAML at all
 
@@ -102,8 +105,10 @@ def _error_note(src: SourceFile, exc: Exception) -> Notification:
     )
 
 
-def parse_yaml(src: SourceFile) -> YamlFile:
-    """Parse every document. Raises ParseError (with a positioned notification) on bad input."""
+def parse_yaml(src: SourceFile, cache: ParseCache | None = None) -> YamlFile:
+    """Parse every document. Raises ParseError (with a positioned notification) on bad input.
+    With ``cache`` (a cache directory and the list its notes go to), the fast path's documents
+    are read from and written to :mod:`linter.parsecache`."""
     text = src.text
     if src.path.lower().endswith(".json"):
         try:
@@ -123,13 +128,13 @@ def parse_yaml(src: SourceFile) -> YamlFile:
             ) from None
         # positions come from ruamel when it can read the file as YAML; else line 1
         try:
-            loaded, _ = _load_all(src)
+            loaded, _ = _load_all(src, cache)
             if len(loaded) == 1:
                 return YamlFile(src, (YamlDocument(loaded[0], 0, 1, src.line_count),))
         except ParseError:
             pass
         return YamlFile(src, (YamlDocument(data, 0, 1, src.line_count),))
-    loaded, aliased = _load_all(src)
+    loaded, aliased = _load_all(src, cache)
     docs: list[YamlDocument] = []
     starts: list[int] = []
     for data in loaded:
@@ -168,13 +173,19 @@ def document_ends(starts: list[int], last_line: int) -> list[int]:
     return ends
 
 
-def _load_all(src: SourceFile) -> tuple[list[Any], bool]:
+def _load_all(src: SourceFile, cache: ParseCache | None = None) -> tuple[list[Any], bool]:
     """The documents, and whether they may share nodes through aliases (the fast path takes no
     text with an anchor: its documents are no bigger than the text, no alias bomb)."""
+    if cache is not None:
+        from linter import parsecache
+
+        kept = parsecache.load(cache[0], src.text, cache[1])
+        if kept is not None:
+            return kept, False
     from linter.parsers import fastyaml
 
     try:  # libyaml parses plain documents ~10x faster; fastyaml builds ruamel's objects
-        return fastyaml.load_all(src.text), False
+        loaded = fastyaml.load_all(src.text)
     except fastyaml.Unsupported:
         pass
     except RecursionError:
@@ -186,6 +197,12 @@ def _load_all(src: SourceFile) -> tuple[list[Any], bool]:
                 code="prodready-parse-error",
             )
         ) from None
+    else:
+        if cache is not None:
+            from linter import parsecache
+
+            parsecache.store(cache[0], src.text, loaded)
+        return loaded, False
     from ruamel.yaml.error import YAMLError
 
     try:

@@ -16,6 +16,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 from linter.positions import item_loc, key_loc, line_loc, value_loc
 from linter.source import SourceFile
@@ -523,8 +524,8 @@ def primary(index: RepoIndex) -> Pipeline | None:
 
 
 # -- attacker-controlled GitHub contexts --------------------------------------------------------
-EXPR_RE = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-_UNTRUSTED = re.compile(
+EXPR_RE = lazy(r"\$\{\{(.*?)\}\}", re.S)
+_UNTRUSTED = lazy(
     r"""\bgithub\s*\.\s*(?:
         head_ref
       | event\.(?:

@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.ci import Pipeline, pipelines_mentioning
+from linter.lazyre import lazy
 from linter.model import ArtifactKind
 
 if TYPE_CHECKING:
     from linter.index import RepoIndex
 
 K = ArtifactKind
-_BUILD = re.compile(r"\b(?:docker\s+(?:buildx\s+)?build|podman\s+build|buildah\s+bud)\b")
-_KANIKO = re.compile(r"(?:/kaniko/)?executor\b")
-_WORKSPACE = re.compile(
+_BUILD = lazy(r"\b(?:docker\s+(?:buildx\s+)?build|podman\s+build|buildah\s+bud)\b")
+_KANIKO = lazy(r"(?:/kaniko/)?executor\b")
+_WORKSPACE = lazy(
     r"^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?CI_PROJECT_DIR\}?|\$\{?GITHUB_WORKSPACE\}?)/?"
 )
 #: options of `docker build` that take a value (so their value is not the context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from linter.lazyre import lazy
 from linter.model import ArtifactKind as K
 
 BINARY_SUFFIXES = frozenset(
@@ -78,12 +79,12 @@ BINARY_SUFFIXES = frozenset(
 
 ENV_TEMPLATE_MARKERS = ("example", "sample", "template", "dist", "defaults", "tmpl", "tpl")
 
-_K8S_API = re.compile(r"^(?:apiVersion|\"apiVersion\"|'apiVersion')\s*:", re.M)
-_K8S_KIND = re.compile(r"^(?:kind|\"kind\"|'kind')\s*:\s*[\"']?(\w+)", re.M)
-_JSON_API = re.compile(r"\"apiVersion\"\s*:")
-_JSON_KIND = re.compile(r"\"kind\"\s*:\s*\"(\w+)\"")
-_PROM_GROUPS = re.compile(r"^groups\s*:", re.M)
-_PROM_ALERT = re.compile(r"^\s*-?\s*(?:alert|record)\s*:", re.M)
+_K8S_API = lazy(r"^(?:apiVersion|\"apiVersion\"|'apiVersion')\s*:", re.M)
+_K8S_KIND = lazy(r"^(?:kind|\"kind\"|'kind')\s*:\s*[\"']?(\w+)", re.M)
+_JSON_API = lazy(r"\"apiVersion\"\s*:")
+_JSON_KIND = lazy(r"\"kind\"\s*:\s*\"(\w+)\"")
+_PROM_GROUPS = lazy(r"^groups\s*:", re.M)
+_PROM_ALERT = lazy(r"^\s*-?\s*(?:alert|record)\s*:", re.M)
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -114,7 +115,7 @@ def name_and_suffix(path: str) -> tuple[str, str]:
     return name, name[i:] if 0 < i < len(name) - 1 else ""
 
 
-_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+_COMPOSE_NAME = lazy(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
 
 
 def classify_by_name(path: str, chart_roots: frozenset[str] = frozenset()) -> K | None:

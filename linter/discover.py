@@ -11,6 +11,7 @@ from dataclasses import field
 from typing import Any, NamedTuple
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import Notification, NotificationLevel
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".prodready_cache"})
@@ -103,7 +104,7 @@ class Matcher:
         return bool(self._spec.match_file(path))
 
 
-_NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
+_NAMED_GROUP = lazy(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 
 
 def _spec(lines: Iterable[str]) -> Matcher:

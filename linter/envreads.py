@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from linter.fastdc import dataclass
 from linter.fileviews import file_view
+from linter.lazyre import lazy
 from linter.model import ENV_READ_KINDS, ArtifactKind, Location
 from linter.source import SourceFile
 
@@ -57,7 +58,7 @@ class EnvRead:
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _STR = r"(?P<dq>[\"'])(?P<default>[^\"'\\\n]*)(?P=dq)"
 
-_PY = re.compile(
+_PY = lazy(
     rf"""
     \b(?:os\.)?environ\s*\[\s*(?P<q1>["'])(?P<n1>{_NAME})(?P=q1)\s*\](?!\s*(?:=(?!=)|\+=))
   | \b(?:os\.)?(?P<f2>environ\.get|getenv)\(\s*(?P<q2>["'])(?P<n2>{_NAME})(?P=q2)\s*
@@ -66,7 +67,7 @@ _PY = re.compile(
     re.VERBOSE,
 )
 
-_JS = re.compile(
+_JS = lazy(
     rf"""
     (?P<obj>\bprocess\.env|\bimport\.meta\.env)
     (?:\.(?P<n1>[A-Za-z_$][\w$]*)|\s*\[\s*(?P<q>["'`])(?P<n2>{_NAME})(?P=q)\s*\])
@@ -74,16 +75,16 @@ _JS = re.compile(
     """,
     re.VERBOSE,
 )
-_JS_DESTRUCT = re.compile(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*process\.env\b")
-_JS_ENTRY = re.compile(
+_JS_DESTRUCT = lazy(r"\b(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*process\.env\b")
+_JS_ENTRY = lazy(
     r"""\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?::\s*[A-Za-z_$][\w$]*\s*)?
     (?:=\s*(?:(?P<dq>["'`])(?P<default>[^"'`\\\n]*)(?P=dq)|[^,]*))?\s*(?:,|$)""",
     re.VERBOSE,
 )
 
-_GO = re.compile(rf"\bos\.(?P<f>Getenv|LookupEnv)\(\s*(?P<q>[\"`])(?P<n>{_NAME})(?P=q)\s*\)")
+_GO = lazy(rf"\bos\.(?P<f>Getenv|LookupEnv)\(\s*(?P<q>[\"`])(?P<n>{_NAME})(?P=q)\s*\)")
 
-_COMPOSE = re.compile(
+_COMPOSE = lazy(
     rf"(?<!\$)\$(?:\{{(?P<n1>{_NAME})(?:(?P<op>:?[-?+=])(?P<rest>[^}}\n]*))?\}}|(?P<n2>{_NAME}))"
 )
 

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.schema_subset import Check, Compiler, Resource, Unsupported
 
 if TYPE_CHECKING:  # jsonschema/referencing cost ~80 ms to import: only when a manifest is validated
     from referencing import Registry
 
 SCHEMA_DIR = "kubernetes-json-schema"
-_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
+_VERSION_DIR = lazy(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 DEFAULT_VERSION = "1.30"
 
 

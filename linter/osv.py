@@ -26,6 +26,7 @@ from pip_audit._service.interface import (
 )
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 
 #: refuse absurd inputs (a zip bomb, a wrong path): OSV's whole PyPI zip is far below this
 MAX_ADVISORY_BYTES = 8 * 1024 * 1024
@@ -157,9 +158,7 @@ def load_database(path: str, names: Iterable[str] | None = None) -> OsvDatabase:
 
 
 # -- version ordering ----------------------------------------------------------------------------
-_SEMVER = re.compile(
-    r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
-)
+_SEMVER = lazy(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 

@@ -23,7 +23,6 @@ A policy module looks like this::
 from __future__ import annotations
 
 import inspect
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
@@ -31,12 +30,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 
 if TYPE_CHECKING:
     from linter.index import RepoIndex
 
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+ID_RE = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 DOCS_BASE = "https://github.com/prodready/prodready/blob/main/docs/policies/"
 
 Scope = Literal["file", "repo"]

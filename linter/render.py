@@ -27,6 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
 from linter.parsers.k8s import K8sManifest, K8sObject, parse_k8s
 from linter.parsers.yaml import ParseError, parse_yaml
@@ -39,8 +40,8 @@ K = ArtifactKind
 RENDER_TIMEOUT = 60
 RENDERED_SUFFIX = " (rendered)"
 MAX_OUTPUT = 20_000_000
-_SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.M)
-_REMOTE = re.compile(r"(://|^github\.com/|^gitlab\.com/|^bitbucket\.org/|^git@|\?ref=|\.git$)")
+_SOURCE = lazy(r"^# Source: (.+?)\s*$", re.M)
+_REMOTE = lazy(r"(://|^github\.com/|^gitlab\.com/|^bitbucket\.org/|^git@|\?ref=|\.git$)")
 KUSTOMIZE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -407,10 +408,10 @@ def _add(
 #: ``metadata`` at column 0 per document): the lines that matter, each found with its newline
 #: (a literal first character: the scan jumps from newline to newline): a document separator
 #: (its own newline left for the next match), a document's kind, its metadata
-_DOC_LINE = re.compile(r"\n(?:(---)[ \t]*(?=\n)|kind: ([A-Za-z][A-Za-z0-9]*)$|(metadata:))", re.M)
+_DOC_LINE = lazy(r"\n(?:(---)[ \t]*(?=\n)|kind: ([A-Za-z][A-Za-z0-9]*)$|(metadata:))", re.M)
 #: the metadata's name when it is a plain lower-case DNS name (anything else, a quoted or
 #: numeric name, is parsed)
-_DOC_NAME = re.compile(r"^metadata:\n(?:  .*\n)*?  name: ([a-z][-a-z0-9.]*[a-z0-9])$", re.M)
+_DOC_NAME = lazy(r"^metadata:\n(?:  .*\n)*?  name: ([a-z][-a-z0-9.]*[a-z0-9])$", re.M)
 
 
 def _unknown_documents(text: str, plain: set[tuple[str, str]]) -> str:

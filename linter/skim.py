@@ -23,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
+from linter.lazyre import lazy
 from linter.model import ArtifactKind
 from linter.replay import cache_ignored, install_stamp, read_cache_file, write_cache_file
 
@@ -44,7 +44,7 @@ SKIM_KINDS = frozenset({"CustomResourceDefinition"})
 MIN_LINES = 50
 #: line breaks other than ``\n`` (libyaml and ``str.splitlines`` may count them differently)
 _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_DOC_MARKER = re.compile(r"(---|\.\.\.)(\s|$)")
+_DOC_MARKER = lazy(r"(---|\.\.\.)(\s|$)")
 _Span = tuple[int, int]
 
 

@@ -14,6 +14,7 @@ from dataclasses import field, replace
 from typing import Any
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity, Suppression
 from linter.policy import PolicyMeta
 from linter.source import SourceFile
@@ -22,10 +23,10 @@ ANNOTATION = "prodready.io/ignore"
 UNUSED = "prodready-unused-suppression"
 NO_REASON = "prodready-suppression-without-reason"
 
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy(
     r"(?P<lead>#|//|/\*|<!--|--|;)\s*prodready:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>.*)$"
 )
-_COMMENT_ONLY = re.compile(r"^\s*(?:#|//|/\*|<!--|--|;)")
+_COMMENT_ONLY = lazy(r"^\s*(?:#|//|/\*|<!--|--|;)")
 
 
 def _meta(id: str, summary: str, description: str, fix: str) -> PolicyMeta:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from linter.code.model import Call, CodeFile, Route, Value
+from linter.lazyre import lazy
 
 HTTP_VERBS = frozenset({"get", "post", "put", "delete", "patch", "head", "options", "all"})
 #: receivers whose .get('/x') is an HTTP *client* call, not a route
-CLIENT_RECEIVERS = re.compile(
+CLIENT_RECEIVERS = lazy(
     r"(^|\.)(axios|http|https|got|superagent|request|fetch|client|api|\$http|ky|needle|"
     r"requests|httpx|session|supertest|agent|cache|redis|map|params|headers|searchParams|"
     r"localStorage|sessionStorage|store|config|env|url|router\.query)$",
@@ -69,7 +70,7 @@ PY_GRACEFUL_CALLS = frozenset(
 )
 NOT_SERVER_RECEIVERS = frozenset({"asyncio", "trio", "anyio", "subprocess", "loop", "runner"})
 
-SIGNAL_NAMES = re.compile(r"\bSIG(TERM|INT)\b|\bInterrupt\b")
+SIGNAL_NAMES = lazy(r"\bSIG(TERM|INT)\b|\bInterrupt\b")
 
 
 def _first_str(call: Call, *kw: str) -> Value | None:

@@ -22,6 +22,7 @@ from linter.classify import is_dockerfile_name
 from linter.code import facts
 from linter.code.model import Call, CodeFile, Route
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.literals import Literals
 from linter.model import RENDERS_K8S, ArtifactKind, Location, Notification, NotificationLevel
 
@@ -74,13 +75,11 @@ def passes_prefilter(text: str) -> bool:
     return _PREFILTER(text)
 
 
-_TEST_FILE = re.compile(
+_TEST_FILE = lazy(
     r"(^|/)(tests?|__tests__|__mocks__|spec|e2e|cypress|fixtures|testdata)/|"
     r"(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py)$|\.(test|spec|stories)\.[cm]?[jt]sx?$"
 )
-_SKIP = re.compile(
-    r"(^|/)(node_modules|vendor|dist|build|\.next|coverage|out)/|\.min\.js$|\.d\.ts$"
-)
+_SKIP = lazy(r"(^|/)(node_modules|vendor|dist|build|\.next|coverage|out)/|\.min\.js$|\.d\.ts$")
 
 GRACEFUL_SERVERS = frozenset({"gunicorn", "uvicorn", "hypercorn", "granian", "daphne"})
 JS_GRACEFUL_LIBS = frozenset(
@@ -106,7 +105,7 @@ _SKIP_OR_TEST_DIRS = frozenset(
     {"node_modules", "vendor", "dist", "build", ".next", "coverage", "out"}
     | {"test", "tests", "__tests__", "__mocks__", "spec", "e2e", "cypress", "fixtures", "testdata"}
 )
-_TEST_SUFFIX = re.compile(r"\.(test|spec|stories)\.[cm]?[jt]sx?$")
+_TEST_SUFFIX = lazy(r"\.(test|spec|stories)\.[cm]?[jt]sx?$")
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -439,7 +438,7 @@ class CodeIndex:
                 yield svc
 
 
-_PORT = re.compile(r"^(?:[\w.\-\[\]]*:)?(\d{2,5})$|(?:\|\||\?\?|\bor\b)\s*\(?\s*['\"]?(\d{2,5})")
+_PORT = lazy(r"^(?:[\w.\-\[\]]*:)?(\d{2,5})$|(?:\|\||\?\?|\bor\b)\s*\(?\s*['\"]?(\d{2,5})")
 
 
 def _port_of(text: str) -> int | None:

@@ -5,14 +5,14 @@ an extractor with the file's bytes at hand."""
 from __future__ import annotations
 
 import contextvars
-import re
 from collections.abc import Callable
 from typing import Any
 
 from linter.code.model import CodeFile, Positions, Value
+from linter.lazyre import lazy
 from linter.model import Location
 
-_WS = re.compile(r"\s+")
+_WS = lazy(r"\s+")
 #: the bytes of the file being extracted (node.text would copy whole subtrees)
 _SRC: contextvars.ContextVar[bytes] = contextvars.ContextVar("_SRC", default=b"")
 MAX_TEXT = 200

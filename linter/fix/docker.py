@@ -6,9 +6,11 @@ import json
 import re
 from collections.abc import Collection
 
-_INSTR = re.compile(r"^(?P<lead>\s*)(?P<cmd>CMD|ENTRYPOINT)(?P<sp>\s+)(?P<args>.*?)\s*$", re.I)
+from linter.lazyre import lazy
+
+_INSTR = lazy(r"^(?P<lead>\s*)(?P<cmd>CMD|ENTRYPOINT)(?P<sp>\s+)(?P<args>.*?)\s*$", re.I)
 #: words that mean the same with or without a shell: no quotes, variables, globs, operators
-_SIMPLE = re.compile(r"^[A-Za-z0-9_./:=@%+,-]+(?: +[A-Za-z0-9_./:=@%+,-]+)*$")
+_SIMPLE = lazy(r"^[A-Za-z0-9_./:=@%+,-]+(?: +[A-Za-z0-9_./:=@%+,-]+)*$")
 
 
 def exec_form(line: str) -> str | None:

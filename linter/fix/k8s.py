@@ -5,7 +5,6 @@ Only missing keys are added; a value someone wrote (even a wrong one) is left fo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from linter.fastdc import dataclass
 from linter.fix.yamlrt import Doc, first_line, insert_after, last_line
+from linter.lazyre import lazy
 
 POD_PATHS = {
     "Pod": ("spec",),
@@ -113,7 +113,7 @@ _SUFFIX = {
     "Pi": 2.0**50,
     "Ei": 2.0**60,
 }
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
+_QUANTITY = lazy(r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$")
 
 
 def quantity(value: object) -> float | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import io
-import re
 import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -21,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 
 #: (mapping indent, sequence indent, sequence dash offset)
 LAYOUTS = ((2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 6, 2), (4, 4, 2), (2, 3, 1), (3, 3, 0))
@@ -45,7 +45,7 @@ def _dump(y: YAML, doc: Any) -> str:
     return buf.getvalue()
 
 
-_SEPARATOR = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:#.*)?$")
+_SEPARATOR = lazy(r"^(?:---|\.\.\.)[ \t]*(?:#.*)?$")
 
 
 def _is_trivia(line: str) -> bool:

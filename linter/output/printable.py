@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+from linter.lazyre import lazy
+
 #: C0 controls but tab, DEL and the C1 controls (CSI, OSC, ... in 8-bit terminals)
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = lazy(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x00": "\\0"}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import Location
 from linter.source import SourceFile
 
-_LINE = re.compile(
+_LINE = lazy(
     r"^(?P<indent>\s*)(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<rest>.*)$"
 )
 

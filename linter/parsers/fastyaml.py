@@ -40,6 +40,8 @@ from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap,
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.tag import Tag
 
+from linter.lazyre import lazy
+
 #: (node class, scalar value, implicit flags) -> resolved Tag; the YAML 1.2 resolution is pure
 _TAGS: dict[tuple[Any, Any, Any], Any] = {}
 _SHARED: dict[str, Any] = {}
@@ -51,7 +53,7 @@ class Unsupported(Exception):
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
-_DECIMAL = re.compile(r"[-+]?[1-9][0-9]*")  # "0", "007": ruamel makes a ScalarInt
+_DECIMAL = lazy(r"[-+]?[1-9][0-9]*")  # "0", "007": ruamel makes a ScalarInt
 
 
 def _document(parser: Any, resolver: Any, constructor: Any, text: str, ends: list[int]) -> Any:
@@ -227,7 +229,7 @@ def _as_key(data: Any) -> Any:
 
 
 #: a document end marker line
-_DOC_END = re.compile(r"^\.\.\.(?=[ \r\n]|$)", re.M)
+_DOC_END = lazy(r"^\.\.\.(?=[ \r\n]|$)", re.M)
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from linter.ci import all_commands
 from linter.fastdc import dataclass
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import Location
 from linter.source import SourceFile
 
@@ -40,15 +41,15 @@ _CMD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"--coverage\.thresholds?\.(?:lines|statements|branches|functions)[=\s]+" + NUM),
     ),
 )
-_CHECK_COVERAGE = re.compile(r"--check-coverage\b")
-_LINES_FLAG = re.compile(r"--lines[=\s]+" + NUM)
-_JEST_FLAG = re.compile(r"--coverageThreshold[=\s]+")
-_METRIC = re.compile(r"[\"']?\b(lines|statements|branches|functions)[\"']?\s*:\s*" + NUM)
-_HUNDRED = re.compile(r"[\"']?\b100[\"']?\s*:\s*true")
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]")
-_FAIL_UNDER = re.compile(r"^\s*(fail_under)\s*[=:]\s*[\"']?" + NUM)
-_JS_ANCHOR = re.compile(r"\b(coverageThreshold|thresholds)\b\s*[\"']?\s*[:=]")
-_CHECK_TRUE = re.compile(r"[\"']?\b(check-coverage|checkCoverage)[\"']?\s*[:=]\s*true")
+_CHECK_COVERAGE = lazy(r"--check-coverage\b")
+_LINES_FLAG = lazy(r"--lines[=\s]+" + NUM)
+_JEST_FLAG = lazy(r"--coverageThreshold[=\s]+")
+_METRIC = lazy(r"[\"']?\b(lines|statements|branches|functions)[\"']?\s*:\s*" + NUM)
+_HUNDRED = lazy(r"[\"']?\b100[\"']?\s*:\s*true")
+_SECTION = lazy(r"^\s*\[([^\]]+)\]")
+_FAIL_UNDER = lazy(r"^\s*(fail_under)\s*[=:]\s*[\"']?" + NUM)
+_JS_ANCHOR = lazy(r"\b(coverageThreshold|thresholds)\b\s*[\"']?\s*[:=]")
+_CHECK_TRUE = lazy(r"[\"']?\b(check-coverage|checkCoverage)[\"']?\s*[:=]\s*true")
 
 COVERAGE_SECTIONS = {
     "pyproject.toml": {"tool.coverage.report"},
@@ -60,7 +61,7 @@ TASK_FILES = frozenset(
     {"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "noxfile.py", "package.json"}
 )
 PY_FILES = frozenset({"pyproject.toml", ".coveragerc", "setup.cfg", "tox.ini", "pytest.ini"})
-JS_CONFIG = re.compile(
+JS_CONFIG = lazy(
     r"^(package\.json|jest\.config\.[cm]?[jt]s(on)?|vite(st)?\.config\.[cm]?[jt]s|"
     r"vitest\.workspace\.[cm]?[jt]s|\.nycrc(\.json|\.ya?ml)?|\.c8rc(\.json)?|nyc\.config\.[cm]?js)$"
 )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from linter.ci import Command, all_commands, pipelines, primary, root_display
 from linter.index import RepoIndex
+from linter.lazyre import LazyPattern, lazy
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import line_loc
@@ -19,7 +20,7 @@ from policies.ci.coverage import thresholds
 K = ArtifactKind
 CI_KINDS = {K.GHA_WORKFLOW, K.GHA_ACTION, K.GITLAB_CI}
 
-TEST_RE = re.compile(
+TEST_RE = lazy(
     r"""(?ix)
     (?<![\w./-])(?:
         pytest | py\.test | tox | nox | nosetests | unittest | coverage\s+run
@@ -33,7 +34,7 @@ TEST_RE = re.compile(
     )(?![\w-])
     """
 )
-SECURITY_RE = re.compile(
+SECURITY_RE = lazy(
     r"""(?ix)
     (?<![\w-])(?:
         bandit | pip-audit | gh-action-pip-audit | safety\s+(?:check|scan)
@@ -47,12 +48,12 @@ SECURITY_RE = re.compile(
     )(?![\w-])
     """
 )
-GITLAB_SECURITY_TEMPLATE = re.compile(
+GITLAB_SECURITY_TEMPLATE = lazy(
     r"(SAST|Dependency-Scanning|Secret-Detection|Container-Scanning|DAST|"
     r"License-Scanning|Coverage-Fuzzing|API-Fuzzing)",
     re.I,
 )
-LOAD_RE = re.compile(
+LOAD_RE = lazy(
     r"""(?ix)
     (?<![\w-])(?:
         k6(?:\s+(?:run|cloud))? | setup-k6-action | k6-action | locust | artillery
@@ -78,7 +79,7 @@ MANIFESTS = (
 )
 
 
-_INSTALL = re.compile(
+_INSTALL = lazy(
     r"\b(?:pip3?|uv\s+pip|pipx|npm|yarn|pnpm|bun|apt(?:-get)?|apk|brew|gem|go|cargo|choco)"
     r"\s+(?:install|add|i|get)\b"
 )
@@ -95,9 +96,9 @@ def _strip_comments(text: str) -> str:
     return "\n".join(kept)
 
 
-_MAKE_CALL = re.compile(r"\bmake\s+([^;&|\n]*)")
-_SCRIPT_CALL = re.compile(r"\b(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)")
-_MAKE_RULE = re.compile(r"^([\w.-]+(?:\s+[\w.-]+)*)\s*::?(?!=)\s*([^#;]*)")
+_MAKE_CALL = lazy(r"\bmake\s+([^;&|\n]*)")
+_SCRIPT_CALL = lazy(r"\b(?:npm|pnpm|yarn|bun)\s+(?:run(?:-script)?\s+)?([\w:.-]+)")
+_MAKE_RULE = lazy(r"^([\w.-]+(?:\s+[\w.-]+)*)\s*::?(?!=)\s*([^#;]*)")
 
 
 def _make_targets(text: str) -> dict[str, tuple[list[str], list[str]]]:
@@ -175,7 +176,7 @@ def expanded_text(index: RepoIndex, text: str) -> str:
     return "\n".join(parts)
 
 
-def matching(index: RepoIndex, pattern: re.Pattern[str]) -> list[tuple[Command, str]]:
+def matching(index: RepoIndex, pattern: LazyPattern) -> list[tuple[Command, str]]:
     """(command, matched text) for each command whose text, or what it runs through a root
     Makefile target or package.json script, matches ``pattern``."""
     out = []

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from linter.ci import Command, Pipeline, from_yaml, untrusted_contexts
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.parsers.yaml import YamlFile
 from linter.policy import CheckContext, policy
@@ -16,8 +16,8 @@ from linter.positions import key_loc, value_loc
 
 K = ArtifactKind
 GHA_KINDS = {K.GHA_WORKFLOW, K.GHA_ACTION}
-SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-PR_HEAD_RE = re.compile(
+SHA_RE = lazy(r"^[0-9a-f]{40}$")
+PR_HEAD_RE = lazy(
     r"github\.event\.pull_request\.head\.(?:sha|ref|repo\.full_name)"
     r"|github\.head_ref"
     r"|github\.event\.pull_request\.merge_commit_sha"
@@ -25,7 +25,7 @@ PR_HEAD_RE = re.compile(
     r"|refs/pull/"
     r"|github\.event\.(?:number|pull_request\.number)"
 )
-PR_CHECKOUT_CMD = re.compile(
+PR_CHECKOUT_CMD = lazy(
     r"gh\s+pr\s+checkout\b|git\s+fetch\b[^\n]*\bpull/|git\s+(?:checkout|switch)\b[^\n]*\$\{\{[^}]*"
     r"(?:pull_request\.head|head_ref|workflow_run\.head)"
 )

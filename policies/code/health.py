@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from linter.discover import under
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import value_loc
@@ -36,7 +36,7 @@ HEALTH_LIBS = frozenset(
         "github.com/alexliesenfeld/health",
     }
 )
-_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\"|;&)]*)?")
+_URL = lazy(r"https?://[^/\s'\"]+(/[^\s'\"|;&)]*)?")
 
 
 def _routes_of(index: RepoIndex, directory: str) -> tuple[list[Route], bool]:

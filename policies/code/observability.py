@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.policy import CheckContext, policy
 
@@ -22,12 +23,12 @@ LOG_METHODS = frozenset(
     {"log", "info", "warn", "warning", "error", "debug", "trace", "fatal", "critical"}
     | {"exception", "verbose", "silly", "http", "notice"}
 )
-_LOGGER_RECEIVER = re.compile(
+_LOGGER_RECEIVER = lazy(
     r"(^|\.)(console|log|logger|logging|_logger|_log|winston|pino|"
     r"bunyan|slog|zap|logrus|zerolog|this\.logger|self\.logger|"
     r"self\.log|req\.log|request\.log|fastify\.log|app\.log|sugar)$"
 )
-GO_PRINT = re.compile(r"^(log|fmt)\.(Print|Printf|Println|Fatal|Fatalf|Fatalln|Panic|Panicf)$")
+GO_PRINT = lazy(r"^(log|fmt)\.(Print|Printf|Println|Fatal|Fatalf|Fatalln|Panic|Panicf)$")
 
 
 def is_log_call(f: CodeFile, c: Call) -> bool:
@@ -38,12 +39,12 @@ def is_log_call(f: CodeFile, c: Call) -> bool:
     return c.method in LOG_METHODS and bool(_LOGGER_RECEIVER.search(c.receiver))
 
 
-_SECRET_NAME = re.compile(
+_SECRET_NAME = lazy(
     r"(password|passwd|passphrase|secret|token|api_?key|apikey|authorization|cookie|"
     r"credentials?|private_?key|access_?key|session_?id|ssn|card_?number|cvv)",
     re.I,
 )
-_HARMLESS = re.compile(
+_HARMLESS = lazy(
     r"(count|length|len|expir\w*|ttl|type|name|url|uri|id|ids|hash|hashed|policy|field|"
     r"required|valid|invalid|reset|enabled|set|present|missing|header_name|key_name)$",
     re.I,
@@ -322,9 +323,7 @@ SINGLE_CONNECTIONS = {
     ("python", "asyncpg.connect"): "asyncpg.create_pool",
     ("go", "pgx.Connect"): "pgxpool.New",
 }
-POOL_HINTS = re.compile(
-    r"pool|Pool|create_engine|create_async_engine|knex|sequelize|prisma|typeorm"
-)
+POOL_HINTS = lazy(r"pool|Pool|create_engine|create_async_engine|knex|sequelize|prisma|typeorm")
 
 
 @policy(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 
 from linter.code.bandit_run import RULE_BY_ID, bandit_issues
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.policy import CheckContext, Policy, policy
 
-_QUOTED = re.compile(r"'(.*)'$")
+_QUOTED = lazy(r"'(.*)'$")
 _CONF = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
 PASSWORD_TESTS = frozenset({"B105", "B106", "B107"})
 

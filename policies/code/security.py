@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from linter.code.index import target_files
 from linter.code.model import CodeFile, Value
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location
 from linter.model import Severity as S
 from linter.policy import CheckContext, policy
@@ -126,7 +127,7 @@ def _tls_verify_disabled_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]
         yield ctx.finding(loc, f"TLS certificate verification is disabled: {what}.")
 
 
-_SQL = re.compile(
+_SQL = lazy(
     r"\b(select\s[\s\S]*\bfrom|insert\s+into|update\s+[\w.\"`\[\]]+\s+set|delete\s+from)\b", re.I
 )
 SQL_METHODS = frozenset(
@@ -219,7 +220,7 @@ def _sql_string_concat_in(ctx: CheckContext, f: CodeFile) -> Iterator[Finding]:
             )
 
 
-_SANITIZED = re.compile(r"sanitiz|purify|escape|encode|xss|textContent", re.I)
+_SANITIZED = lazy(r"sanitiz|purify|escape|encode|xss|textContent", re.I)
 HTML_SINKS = ("innerHTML", "outerHTML")
 
 

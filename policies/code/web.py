@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from linter.code.index import CodeService, code_index, target_files
 from linter.code.model import Call, CodeFile, Value
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.services import service_of
@@ -221,7 +222,7 @@ RATE_LIMIT_LIBS = (
     "github.com/go-chi/httprate",
     "github.com/sethvargo/go-limiter",
 )
-_RATE_NAME = re.compile(r"rate_?limit|throttl|limiter", re.I)
+_RATE_NAME = lazy(r"rate_?limit|throttl|limiter", re.I)
 
 
 #: a manifest that can configure rate limiting says one of these (lower-cased) somewhere

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from linter.lazyre import lazy
 from linter.model import ArtifactKind as K
 from linter.model import Finding, Location, Severity
 from linter.parsers.yaml import YamlFile
@@ -53,7 +54,7 @@ DB_IMAGES = frozenset(
     }
 )
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::"})
-_CONF_AUTH = re.compile(r"^\s*(?:requirepass\s+\S|aclfile\s+\S|user\s+\S+.*\s>)", re.M)
+_CONF_AUTH = lazy(r"^\s*(?:requirepass\s+\S|aclfile\s+\S|user\s+\S+.*\s>)", re.M)
 
 
 @policy(

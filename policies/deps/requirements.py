@@ -19,6 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from linter.fastdc import dataclass
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Location, Notification, NotificationLevel
 from linter.source import SourceFile
 
@@ -26,10 +27,10 @@ K = ArtifactKind
 LOCKFILES = frozenset(
     {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "requirements.lock"}
 )
-_PYLOCK = re.compile(r"^pylock\.[\w-]+\.toml$|^pylock\.toml$")
+_PYLOCK = lazy(r"^pylock\.[\w-]+\.toml$|^pylock\.toml$")
 #: lock files with ``[[package]]`` tables of name + version
 TOML_LOCKS = frozenset({"uv.lock", "poetry.lock", "pdm.lock"})
-_JSON_OBJECT_KEY = re.compile(r'^(\s*)"((?:[^"\\]|\\.)*)"\s*:\s*\{')
+_JSON_OBJECT_KEY = lazy(r'^(\s*)"((?:[^"\\]|\\.)*)"\s*:\s*\{')
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.policy import CheckContext, policy
 from linter.positions import key_loc
@@ -30,9 +30,7 @@ NPM_LOCKS = (
     "bun.lock",
 )
 #: npm version specs that name exactly one version (or a commit, a tarball, a local path)
-_NPM_EXACT = re.compile(
-    r"^(?:=?v?\d+\.\d+\.\d+(?:[-+][\w.+-]*)?|[\w+.-]+:.*|[./~].*|[\w-]+/[\w.-]+#.+)$"
-)
+_NPM_EXACT = lazy(r"^(?:=?v?\d+\.\d+\.\d+(?:[-+][\w.+-]*)?|[\w+.-]+:.*|[./~].*|[\w-]+/[\w.-]+#.+)$")
 
 
 def _npm_findings(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Mapping
 
 from linter.fastdc import dataclass
 from linter.imageref import parse_image
+from linter.lazyre import lazy
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction, Stage
 
-_VAR = re.compile(
-    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
-)
+_VAR = lazy(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def unquote(value: str) -> str:
@@ -198,7 +197,7 @@ def basename(word: str) -> str:
 
 
 # -- Node ---------------------------------------------------------------------------------------
-HEAP_FLAG = re.compile(r"--max[-_]old[-_]space[-_]size[= ](\d+)")
+HEAP_FLAG = lazy(r"--max[-_]old[-_]space[-_]size[= ](\d+)")
 NODE_IMAGE_NAMES = ("node", "nodejs")
 
 
@@ -214,7 +213,7 @@ def heap_mib(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-_QUANTITY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)(?:[eE]([0-9]+))?\s*([KMGTPE]i?|[kmgtpe]|)\s*$")
+_QUANTITY = lazy(r"^\s*([0-9]+(?:\.[0-9]+)?)(?:[eE]([0-9]+))?\s*([KMGTPE]i?|[kmgtpe]|)\s*$")
 _FACTORS = {
     "": 1,
     "k": 1000,
@@ -249,19 +248,19 @@ def k8s_memory_bytes(value: object) -> float | None:
 
 
 # -- secrets ------------------------------------------------------------------------------------
-_SECRET_WORDS = re.compile(
+_SECRET_WORDS = lazy(
     r"(?:^|_)(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
     r"SECRET_?KEY|CLIENT_?SECRET|CREDENTIALS?|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|"
     r"MASTER_?KEY|WEBHOOK_?SECRET)(?:_|$)",
     re.IGNORECASE,
 )
-_NOT_SECRET_SUFFIX = re.compile(
+_NOT_SECRET_SUFFIX = lazy(
     r"_(?:FILE|PATH|DIR|LENGTH|LEN|TTL|EXPIRY|EXPIRES|EXPIRES_IN|EXPIRATION|TIMEOUT|ENABLED|"
     r"REQUIRED|HEADER|NAME|USER|USERNAME|HOST|PORT|URL_PATH|ID|TYPE|ALGORITHM|ALG|FIELD|PARAM|"
     r"POLICY|MIN|MAX|ROUNDS|COST|HASH_ROUNDS|PREFIX|ISSUER|AUDIENCE|SCOPE|SCOPES|ENDPOINT|URL)$",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"^(?:|true|false|yes|no|null|none|\*+|x+|<[^>]*>)$", re.IGNORECASE)
+_PLACEHOLDER = lazy(r"^(?:|true|false|yes|no|null|none|\*+|x+|<[^>]*>)$", re.IGNORECASE)
 
 
 def is_secret_name(name: str) -> bool:

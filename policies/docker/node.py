@@ -11,6 +11,7 @@ from typing import Any
 from linter.fastdc import dataclass
 from linter.imageref import parse_image
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Stage
 from linter.parsers.yaml import YamlFile
@@ -307,7 +308,7 @@ def node_heap_exceeds_limit(ctx: CheckContext, index: RepoIndex) -> Iterator[Fin
                 yield found
 
 
-_COMPOSE_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
+_COMPOSE_BYTES = lazy(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
 
 
 def compose_memory_bytes(value: object) -> float | None:
@@ -402,8 +403,8 @@ CODENAMES = {
     "jod": 22,
     "krypton": 24,
 }
-_LEAD_INT = re.compile(r"^v?(\d+)")
-_COMPARATOR = re.compile(r"(>=|<=|>|<|=|\^|~>?)?\s*v?(\d+|[xX*])(?:\.(?:\d+|[xX*]))*(?:-[\w.]+)?")
+_LEAD_INT = lazy(r"^v?(\d+)")
+_COMPARATOR = lazy(r"(>=|<=|>|<|=|\^|~>?)?\s*v?(\d+|[xX*])(?:\.(?:\d+|[xX*]))*(?:-[\w.]+)?")
 
 
 def major_of(text: str) -> int | None:

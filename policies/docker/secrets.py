@@ -6,17 +6,18 @@ import re
 from collections.abc import Iterator
 
 from linter.classify import env_kind
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction
 from linter.policy import CheckContext, policy
 from policies.docker.common import arg_pairs, basename, env_pairs, secret_assignments
 
-_KEY_FILE = re.compile(
+_KEY_FILE = lazy(
     r"^(?:id_(?:rsa|dsa|ecdsa|ed25519)|\.npmrc|\.pypirc|\.netrc|\.git-credentials|"
     r"credentials(?:\.json)?|service[-_]?account.*\.json|.*\.(?:pem|key|p12|pfx|jks|keystore|kdbx))$",
     re.IGNORECASE,
 )
-_PUBLIC = re.compile(
+_PUBLIC = lazy(
     r"(?:\.pub|(?:^|[-_.])(?:cert|crt|ca|chain|fullchain|public|pubkey)\.pem)$", re.IGNORECASE
 )
 

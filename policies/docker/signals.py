@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Location, Severity
 from linter.parsers.dockerfile import DockerfileArtifact, Instruction, Stage
 from linter.policy import CheckContext, policy
@@ -32,9 +33,9 @@ PACKAGE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "npx"})
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 USER_WRAPPERS = frozenset({"gosu", "su-exec"})
 PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-_EXEC_CMD = re.compile(r"^\s*exec\s+(?!\d*[<>])(?!-)(\S.*)$")
-_TRAP_TERM = re.compile(r"\btrap\b.*\b(?:SIG)?(?:TERM|INT|15)\b")
-_WAIT = re.compile(r"(?:^|[;&|]\s*)wait\b", re.M)
+_EXEC_CMD = lazy(r"^\s*exec\s+(?!\d*[<>])(?!-)(\S.*)$")
+_TRAP_TERM = lazy(r"\btrap\b.*\b(?:SIG)?(?:TERM|INT|15)\b")
+_WAIT = lazy(r"(?:^|[;&|]\s*)wait\b", re.M)
 
 
 @dataclass(frozen=True)

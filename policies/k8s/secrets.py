@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from linter.imageref import parse_image
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Confidence, Finding, Severity
 from linter.parsers.k8s import K8sManifest
 from linter.policy import CheckContext, policy
@@ -15,21 +16,21 @@ from linter.workload import Container, containers
 
 SECTION = "Security"
 
-SECRET_NAME = re.compile(
+SECRET_NAME = lazy(
     r"(PASSW(OR)?D|PASSWD|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|"
     r"AUTH_?KEY|CLIENT_?SECRET|DSN|CONN(ECTION)?_?STRING)",
     re.I,
 )
 #: names that look secret-like but hold no secret
-NOT_SECRET_NAME = re.compile(
+NOT_SECRET_NAME = lazy(
     r"(_FILE|_PATH|_DIR|_URL_?PATH|_ENABLED|_LENGTH|_TTL|_EXPIRY|_SIZE|_LIMIT|_COUNT|_TIMEOUT|"
     r"_NAME|_KEY_ID|_HEADER|_TYPE|_MODE)$|TOKENS|MAX_|MIN_",
     re.I,
 )
-NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?[a-zA-Z]{0,2}$")
+NUMBER = lazy(r"^[+-]?\d+(\.\d+)?[a-zA-Z]{0,2}$")
 #: a path to a mounted file (GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json): not a secret
-FILE_PATH = re.compile(r"^/[\w.@/-]+$")
-PLACEHOLDER = re.compile(
+FILE_PATH = lazy(r"^/[\w.@/-]+$")
+PLACEHOLDER = lazy(
     r"^(|changeme|change-me|change_me|xxx+|\*+|<[^>]*>|your[-_].*|example|dummy|placeholder|"
     r"todo|none|null|false|true)$",
     re.I,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ALL_KINDS, ArtifactKind, Finding, Severity
 from linter.policy import CheckContext, policy
 from policies.repo.project import (
@@ -23,8 +23,8 @@ from policies.repo.project import (
 SECTION = "Documentation"
 K = ArtifactKind
 
-_SECURITY = re.compile(r"(?i)^(\.github/|docs/)?security(\.(md|markdown|rst|txt|adoc))?$")
-_RUNBOOK = re.compile(r"(?i)(^|/)[^/]*run-?books?[^/]*(/|$)")
+_SECURITY = lazy(r"(?i)^(\.github/|docs/)?security(\.(md|markdown|rst|txt|adoc))?$")
+_RUNBOOK = lazy(r"(?i)(^|/)[^/]*run-?books?[^/]*(/|$)")
 
 
 @policy(
@@ -108,9 +108,9 @@ SPEC_GENERATORS = frozenset(
         "github.com/swaggo/swag",
     }
 )
-_SPEC_NAME = re.compile(r"(?i)(^|[/._-])(openapi|swagger|asyncapi)[^/]*\.(ya?ml|json)$")
-_SPEC_CONTENT = re.compile(r"""(?m)^\s*["']?(openapi|swagger|asyncapi)["']?\s*:""")
-_SPEC_OTHER = re.compile(r"(?i)\.(proto|graphql|gql)$")
+_SPEC_NAME = lazy(r"(?i)(^|[/._-])(openapi|swagger|asyncapi)[^/]*\.(ya?ml|json)$")
+_SPEC_CONTENT = lazy(r"""(?m)^\s*["']?(openapi|swagger|asyncapi)["']?\s*:""")
+_SPEC_OTHER = lazy(r"(?i)\.(proto|graphql|gql)$")
 
 
 def _has_spec(index: RepoIndex) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from linter.discover import FoundFile, display_path, under
 from linter.fastdc import dataclass
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import ArtifactKind, Location
 from linter.positions import key_loc
 from linter.source import SourceFile
@@ -150,7 +151,7 @@ def _package_json_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Locati
                     yield src.directory, src.path, norm_name(str(name)), loc
 
 
-_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_REQ = lazy(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def _requirements_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]]:
@@ -192,7 +193,7 @@ def _pyproject_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]
             )
 
 
-_GO_REQ = re.compile(r"^\s*(?:require\s+)?([a-z0-9.-]+\.[a-z]{2,}/[^\s]+)\s+v\d")
+_GO_REQ = lazy(r"^\s*(?:require\s+)?([a-z0-9.-]+\.[a-z]{2,}/[^\s]+)\s+v\d")
 
 
 def _go_deps(index: RepoIndex) -> Iterator[tuple[str, str, str, Location]]:

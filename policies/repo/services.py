@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linter.fileviews import file_view
 from linter.index import RepoIndex
+from linter.lazyre import lazy
 from linter.model import Confidence, Finding, Severity
 from linter.policy import CheckContext, policy
 from linter.source import SourceFile
@@ -43,7 +43,7 @@ METRICS_PACKAGES = frozenset(
         "go.opentelemetry.io/otel/sdk/metric",
     }
 )
-_METRICS_IMPORT = re.compile(
+_METRICS_IMPORT = lazy(
     r"""(['"](prom-client|@opentelemetry/sdk-metrics|@opentelemetry/exporter-prometheus)['"]"""
     r"""|\bprometheus_client\b|\bopentelemetry\.metrics\b|\bopentelemetry\.sdk\.metrics\b"""
     r"""|github\.com/prometheus/client_golang|go\.opentelemetry\.io/otel/(sdk/)?metric)"""

@@ -29,6 +29,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from linter.fastdc import dataclass
+from linter.lazyre import lazy
 from linter.literals import Literals
 from linter.model import ENV_READ_KINDS, ArtifactKind, Confidence
 from linter.source import SourceFile
@@ -383,16 +384,16 @@ PLACEHOLDER_WORDS = (
     "mock",
     "test",
 )
-_REF = re.compile(r"\$\{|\$\(|\{\{|#\{|%\(|%s|^\$[A-Za-z_]|^\{[A-Za-z_][\w.]*\}$|^%[A-Za-z_]+%$")
-_REPEATED = re.compile(r"^(.)\1*$")
-_WORDY = re.compile(
+_REF = lazy(r"\$\{|\$\(|\{\{|#\{|%\(|%s|^\$[A-Za-z_]|^\{[A-Za-z_][\w.]*\}$|^%[A-Za-z_]+%$")
+_REPEATED = lazy(r"^(.)\1*$")
+_WORDY = lazy(
     r"^(?:[A-Za-z]+(?:[_.:\-/][A-Za-z]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:[_.\-][a-z0-9]+)+)$"
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NAME_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL = lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+_NAME_SPLIT = lazy(r"[^A-Za-z0-9]+")
 
 # name = "value" (code, JSON, YAML with quotes); also `name: Type = "value"` (Python annotations)
-_QUOTED_ASSIGN = re.compile(
+_QUOTED_ASSIGN = lazy(
     r"""(?<![\w.\-])(?P<name>[A-Za-z_][\w.\-]*)["']?\]?
     (?:\s*:\s*[A-Za-z_][\w\[\],|. ]{0,60}?)?
     \s*(?::=|=>|=|:)\s*
@@ -401,7 +402,7 @@ _QUOTED_ASSIGN = re.compile(
     re.VERBOSE,
 )
 # name: value / NAME=value (YAML, .env, properties, shell) — unquoted
-_BARE_ASSIGN = re.compile(
+_BARE_ASSIGN = lazy(
     r"""^\s*(?:-\s+)?(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*(?:=|:)[ \t]*
     (?P<value>[^\s"'`\#{\[!&*|>@%][^\s"'`()\[\]{}]{0,299}?)\s*(?:\s\#.*)?$""",
     re.VERBOSE,
@@ -419,20 +420,20 @@ BARE_KINDS = frozenset(
         K.GHA_WORKFLOW,
     }
 )
-_JWT_CALL = re.compile(
+_JWT_CALL = lazy(
     r"""\bjwt\.(?:sign|verify|encode|decode)\(\s*[^,()]+?,\s*(?P<q>["'`])(?P<value>[^"'`\\\n]{1,300})(?P=q)"""
 )
-_URL_CRED = re.compile(
+_URL_CRED = lazy(
     r"""(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{1,30})://(?P<user>[^\s:/?#@'"`]*):(?P<pw>[^\s@/?#'"`]+)@(?P<host>[^\s/?#:'"`,;)\]]+)"""
 )
-_PEM_BEGIN = re.compile(
+_PEM_BEGIN = lazy(
     r"-----BEGIN (?P<kind>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
 )
-_PEM_BODY_TOKEN = re.compile(
+_PEM_BODY_TOKEN = lazy(
     r"\\[nr]|[ \t\r\n\"',+]+|(?P<hdr>[A-Za-z][\w-]*:[^\\\n]*)|(?P<b64>[A-Za-z0-9+/=]+)"
 )
-_SA_TYPE = re.compile(r"""["']?type["']?\s*[:=]\s*["']service_account["']""")
-_SA_KEY = re.compile(
+_SA_TYPE = lazy(r"""["']?type["']?\s*[:=]\s*["']service_account["']""")
+_SA_KEY = lazy(
     r"""(?P<key>["']?private_key["']?)\s*[:=]\s*(?P<q>["'])(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
 )
 CODE_KINDS = frozenset({K.PYTHON, K.JAVASCRIPT, K.TYPESCRIPT, K.GO})

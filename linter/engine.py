@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field, replace
@@ -23,7 +22,7 @@ from linter.model import (
 )
 from linter.policy import CheckContext, Policy, PolicyMeta, policy_module
 from linter.redact import Redactor, redact
-from linter.replay import RENDERERS, stamp
+from linter.replay import RENDERERS, find_binary, stamp
 from linter.source import SourceFile
 
 K = ArtifactKind
@@ -206,7 +205,7 @@ def _outside_inputs(config: cfg.Config, helm_values: Sequence[str]) -> list[obje
     """What a result depends on outside the tree: renderer binaries, values files, the OSV db."""
     out: list[object] = []
     for binary in RENDERERS:
-        path = shutil.which(binary)
+        path = find_binary(binary)
         out.append((binary, path, stamp(path)))
     for path in (*helm_values, getattr(config, "vuln_db", None)):
         if path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field, replace
 from functools import partial
@@ -31,6 +30,7 @@ from linter.lazyre import lazy
 from linter.model import ArtifactKind, Finding, Location, Notification, NotificationLevel
 from linter.parsers.k8s import K8sManifest, K8sObject, parse_k8s
 from linter.parsers.yaml import ParseError, parse_yaml
+from linter.replay import find_binary
 from linter.source import SourceFile
 
 if TYPE_CHECKING:
@@ -347,7 +347,7 @@ def kustomize_inputs(index: RepoIndex) -> frozenset[str]:
 
 def which(name: str) -> str | None:
     """A renderer binary on PATH (one place, so tests can stub it)."""
-    return shutil.which(name)
+    return find_binary(name)
 
 
 def _kustomize_cmd() -> list[str] | None:

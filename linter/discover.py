@@ -181,10 +181,37 @@ def escaping_link(shown: str) -> Notification:
 class WalkRecord:
     """What a walk's result depends on besides the files themselves (linter/walkcache.py):
     the mtime of every directory it listed, taken before listing it, and the stamp of every
-    ``.gitignore`` it read."""
+    ``.gitignore`` it read. A directory whose mtime is later than ``racy_after`` (ns; changed
+    so recently that it may change again within its mtime's granularity) also has its listing
+    in ``listings`` (:func:`listing`), to be compared instead of its mtime."""
 
     dirs: list[tuple[str, int]] = field(default_factory=list)
     ignores: list[tuple[str, int, int]] = field(default_factory=list)
+    racy_after: int | None = None
+    listings: dict[str, list[list[str]]] = field(default_factory=dict)
+
+
+def entry_kind(entry: os.DirEntry[str]) -> str:
+    """What a walk's result depends on of a directory entry besides its name: ``d`` (a
+    directory), ``f`` (a regular file), ``l`` + its target (a symlink), ``o`` (anything
+    else). From the listing's types (no system call) but for a link's target."""
+    try:
+        if entry.is_symlink():
+            return "l" + os.readlink(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            return "d"
+        return "f" if entry.is_file(follow_symlinks=False) else "o"
+    except OSError:
+        return "o"
+
+
+def listing(entries: Iterable[os.DirEntry[str]]) -> list[list[str]]:
+    """[name, :func:`entry_kind`] of a directory's entries the walk looks at, sorted by name
+    (the ones it always skips left out: the scan cache may appear in the root meanwhile)."""
+    return sorted(
+        ([e.name, entry_kind(e)] for e in entries if e.name not in ALWAYS_SKIP_DIRS),
+        key=lambda pair: pair[0],
+    )
 
 
 def walk(
@@ -249,6 +276,9 @@ def walk(
                     )
                 )
                 return
+            racy_after = record.racy_after if record is not None else None
+            if record is not None and racy_after is not None and mtime_ns > racy_after:
+                record.listings[abs_dir] = listing(entries)
             if respect_gitignore and any(e.name == ".gitignore" for e in entries):
                 if record is not None:
                     gi = os.path.join(abs_dir, ".gitignore")

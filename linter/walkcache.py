@@ -13,9 +13,13 @@ sizes and mtimes are always fresh, and a file that is no longer a regular file m
 again. A run on named files (pre-commit) only needs the list: it asks for ``restat=False`` and
 gets the sizes and mtimes recorded (the index re-checks a file's type and size when it reads it).
 
-An entry is only written when no directory or ``.gitignore`` changed within the mtime
-granularity window (:data:`linter.replay.RACY_NS`); one that cannot be read is ignored with a
-note and rewritten. JSON, written atomically, next to the scan cache (``.prodready_cache/``).
+A directory whose mtime falls within the mtime granularity window (:data:`linter.replay.RACY_NS`)
+before the walk started may change again without its mtime changing: the entry keeps what the
+walk saw in it (each entry's name and type, a link's target) and a later walk lists it again and
+compares, instead of trusting its mtime (the root of a fresh clone, where the first run creates
+``.prodready_cache/``, would otherwise make the second run walk again). An entry is not written
+when a ``.gitignore`` changed within that window; one that cannot be read is ignored with a note
+and rewritten. JSON, written atomically, next to the scan cache (``.prodready_cache/``).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 from linter import __version__
 from linter.classify import classify_by_name
-from linter.discover import FoundFile, WalkRecord, walk
+from linter.discover import FoundFile, WalkRecord, listing, walk
 from linter.model import ArtifactKind, Notification, note_from_json, note_to_json
 from linter.replay import (
     RACY_NS,
@@ -40,7 +44,7 @@ from linter.replay import (
     write_cache_file,
 )
 
-FORMAT = 4
+FORMAT = 5
 
 
 def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:
@@ -82,7 +86,9 @@ def cached_walk(
         if hit is not None:
             notes.extend(hit[1])
             return hit[0]
-    record = WalkRecord()
+    # a directory changed since here may change again unseen within its mtime's granularity:
+    # its listing is recorded, to be compared instead
+    record = WalkRecord(racy_after=time.time_ns() - RACY_NS)
     walk_notes: list[Notification] = []
     found = list(walk(root, base, excludes, walk_notes, respect_gitignore, record))
     notes.extend(walk_notes)
@@ -107,7 +113,16 @@ def _load(path: str, notes: list[Notification]) -> Any:
 def _validate(
     raw: dict[str, Any], restat: bool, name_kinds: dict[str, ArtifactKind | None] | None
 ) -> tuple[list[FoundFile], list[Notification]] | None:
+    listings = raw["listings"]
     for d, mtime in raw["dirs"]:
+        if d in listings:  # changed just before the walk: same entries, whatever its mtime
+            try:
+                with os.scandir(str(d)) as entries:
+                    if listing(entries) != listings[d]:
+                        return None
+            except OSError:
+                return None
+            continue
         try:
             if os.stat(str(d)).st_mtime_ns != int(mtime):
                 return None
@@ -189,12 +204,13 @@ def _store(
     found: list[FoundFile],
     walk_notes: list[Notification],
 ) -> None:
-    recent = time.time_ns() - RACY_NS
-    if any(m > recent for _, m in record.dirs) or any(m > recent for _, _, m in record.ignores):
-        return  # a directory that changed just now may change again unseen within its tick
+    assert record.racy_after is not None
+    if any(m > record.racy_after for _, _, m in record.ignores):
+        return  # a .gitignore changed just now may change again unseen within its mtime's tick
     entry = {
         "format": FORMAT,
         "dirs": [[d, m] for d, m in record.dirs],
+        "listings": record.listings,
         "ignores": [[g, s, m] for g, s, m in record.ignores],
         "files": _columns(found),
         "notes": [note_to_json(n) for n in walk_notes],

@@ -155,9 +155,66 @@ def test_corrupt_entry_is_ignored_with_a_note(tmp_path: Path) -> None:
         assert [n.code for n in notes] == ["prodready-cache-ignored"]
 
 
-def test_a_directory_changed_just_now_is_not_stored(tmp_path: Path) -> None:
+def _restore_mtimes(root: Path, before: dict[str, int]) -> None:
+    """Give every directory the mtime it had (a change within one tick of a coarse clock)."""
+    for d, ns in before.items():
+        if os.path.isdir(d):
+            os.utime(d, ns=(ns, ns))
+
+
+def _dir_mtimes(root: Path) -> dict[str, int]:
+    out = {str(root): os.stat(root).st_mtime_ns}
+    for d, dirs, _ in os.walk(root):
+        for name in dirs:
+            out[os.path.join(d, name)] = os.stat(os.path.join(d, name)).st_mtime_ns
+    return out
+
+
+def _retarget(root: Path) -> None:
+    os.symlink("svc/Dockerfile", root / "pointer")
+
+
+def _retargeted(root: Path) -> None:
+    """The same name, still a link to a regular file: but out of the repository now (skipped
+    with a warning; a re-stat of the files found would not tell)."""
+    (root.parent / "outside.txt").write_text("secret\n")
+    (root / "pointer").unlink()
+    os.symlink(str(root.parent / "outside.txt"), root / "pointer")
+
+
+@pytest.mark.parametrize(
+    "change", [_add, _remove, _rename, _new_dir, _file_to_dir, _dir_symlink, _retargeted]
+)
+def test_a_directory_changed_just_now_is_compared_by_its_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None]
+) -> None:
+    """A tree changed just now (a fresh clone; the first run creating the cache in its root) is
+    stored with the listing of each of its recent directories: unchanged, it is reused; changed
+    again, even with every directory's mtime as it was (a coarse clock), it is walked again."""
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    _tree(root)  # mtimes: now
+    _tree(root)
+    _retarget(root)  # directories' mtimes: now
+    old = time.time() - 3600
+    os.utime(root / "svc" / ".gitignore", (old, old))  # (a recent one is not stored: below)
+    counting = Counting(monkeypatch)
+    before = _both(root, cache)
+    assert len(list(cache.glob("walk-*.json"))) == 1
+    (root / ".prodready_cache").mkdir()  # always skipped: a root gaining it is unchanged
+    _both(root, cache)
+    assert counting.walks == 1
+    mtimes = _dir_mtimes(root)
+    change(root)
+    _restore_mtimes(root, mtimes)
+    after = _both(root, cache)
+    assert after != before
+    assert counting.walks == 2
+
+
+def test_a_gitignore_changed_just_now_is_not_stored(tmp_path: Path) -> None:
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    (root / "svc" / ".gitignore").write_text("*.py\n")  # mtime: now
     _both(root, cache)
     assert list(cache.glob("walk-*.json")) == []
     _age(root)
@@ -209,7 +266,7 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
         FoundFile(str(tmp_path / "app.py"), str(tmp_path / "app.py"), 2, 13),
         FoundFile("other/name.yaml", str(tmp_path / "elsewhere.yaml"), 2, 14),
     ]
-    raw = {"dirs": [], "ignores": [], "notes": [], "files": wc._columns(found)}
+    raw = {"dirs": [], "listings": {}, "ignores": [], "notes": [], "files": wc._columns(found)}
     kinds: dict[str, object] = {}
     hit = wc._validate(raw, False, kinds)  # type: ignore[arg-type]
     assert hit is not None
@@ -221,7 +278,9 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
         "other/name.yaml": None,
     }
     restat = wc._validate(
-        {"dirs": [], "ignores": [], "notes": [], "files": wc._columns(found)}, True, None
+        {"dirs": [], "listings": {}, "ignores": [], "notes": [], "files": wc._columns(found)},
+        True,
+        None,
     )
     assert restat is not None
     assert [(f.path, f.abspath) for f in restat[0]] == [(f.path, f.abspath) for f in found]

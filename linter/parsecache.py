@@ -37,6 +37,8 @@ from linter.replay import cache_ignored, install_stamp, read_cache_file, write_c
 FORMAT = 1
 #: entries kept in the cache directory (the newest)
 KEEP = 2048
+#: a longer text gets no entry (an entry is a few times the text: 2,048 of them stay small)
+MAX_TEXT = 1_000_000
 
 
 class LineCol:
@@ -217,7 +219,10 @@ def load(cache_dir: str, text: str, notes: list[Notification]) -> list[Any] | No
 
 
 def store(cache_dir: str, text: str, documents: Sequence[Any]) -> None:
-    """Write the entry for ``text`` (nothing when its documents cannot be held)."""
+    """Write the entry for ``text`` (nothing when its documents cannot be held, or when the
+    text is longer than :data:`MAX_TEXT`)."""
+    if len(text) > MAX_TEXT:
+        return
     try:
         encoded = encode(documents)
     except (NotCacheable, KeyError, TypeError, ValueError):

@@ -148,6 +148,16 @@ def test_what_an_entry_cannot_hold_gets_no_entry(tmp_path: Path, text: str) -> N
     assert notes == []
 
 
+def test_a_long_text_gets_no_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "a: 1\nb: [2, 3]\n"
+    monkeypatch.setattr(parsecache, "MAX_TEXT", len(text) - 1)
+    parsecache.store(str(tmp_path), text, fastyaml.load_all(text))
+    assert _entries(tmp_path) == []
+    monkeypatch.setattr(parsecache, "MAX_TEXT", len(text))
+    parsecache.store(str(tmp_path), text, fastyaml.load_all(text))
+    assert len(_entries(tmp_path)) == 1
+
+
 def test_store_then_load(tmp_path: Path) -> None:
     text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n---\n- 1\n- [2]\n"
     documents = fastyaml.load_all(text)

@@ -32,6 +32,21 @@ FIXTURES = ROOT / "tests" / "fixtures"
 _validator: jsonschema.Draft4Validator | None = None
 
 
+def corpus_yaml_texts(step: int, max_bytes: int) -> Iterator[tuple[Path, str]]:
+    """Every ``step``-th YAML file of the corpus (sorted) up to ``max_bytes``, with its text
+    (files that are not UTF-8 left out)."""
+    files = sorted(
+        p for p in (SHARED / "corpus").rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
+    for path in files[::step]:
+        if path.stat().st_size > max_bytes:
+            continue
+        try:
+            yield path, path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+
+
 def sarif_validator() -> jsonschema.Draft4Validator:
     global _validator
     if _validator is None:

@@ -18,7 +18,7 @@ from linter.engine import ScanOptions, ScanResult, scan
 from linter.index import YAML_KINDS
 from linter.model import ArtifactKind
 from linter.registry import load
-from tests.conftest import SHARED
+from tests.conftest import SHARED, corpus_yaml_texts
 
 CORPUS = SHARED / "corpus"
 
@@ -99,15 +99,8 @@ def test_fast_yaml_path_builds_what_ruamel_builds_on_real_files() -> None:
     from linter.parsers import fastyaml
     from tests.test_fuzz import _pure, _shape
 
-    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     fast_path = compared = 0
-    for path in files[::6]:
-        if path.stat().st_size > 100_000:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
+    for path, text in corpus_yaml_texts(6, 100_000):
         compared += 1
         try:
             fast = fastyaml.load_all(text)

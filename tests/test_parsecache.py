@@ -17,7 +17,7 @@ from linter import parsecache
 from linter.model import Notification
 from linter.parsers import fastyaml
 from linter.replay import CORRUPT
-from tests.conftest import SHARED
+from tests.conftest import SHARED, corpus_yaml_texts
 from tests.test_fuzz import FAST, yaml_texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,17 +210,8 @@ def test_round_trip_on_real_files() -> None:
     """Every 3rd YAML file of the corpus (up to 200 kB): most take the fast path and can be
     kept, and what is kept comes back the same."""
     assert SHARED is not None
-    files = sorted(
-        p for p in (SHARED / "corpus").rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
     fast = kept = 0
-    for path in files[::3]:
-        if path.stat().st_size > 200_000:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
+    for _, text in corpus_yaml_texts(3, 200_000):
         try:
             fastyaml.load_all(text)
         except (fastyaml.Unsupported, RecursionError):

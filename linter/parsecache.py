@@ -32,7 +32,13 @@ from typing import Any
 
 from linter import __version__
 from linter.model import Notification
-from linter.replay import cache_ignored, install_stamp, read_cache_file, write_cache_file
+from linter.replay import (
+    cache_ignored,
+    file_stamp,
+    install_stamp,
+    read_cache_file,
+    write_cache_file,
+)
 
 FORMAT = 1
 #: entries kept in the cache directory (the newest)
@@ -174,21 +180,17 @@ def _decode(node: Any) -> Any:
     return out
 
 
-def _library_stamp() -> list[str]:
+def _library_stamp() -> list[Any]:
     """(path, size, mtime) of the YAML libraries' package files, found without importing them:
     an upgrade of either changes every key."""
-    out = []
+    out: list[Any] = []
     for name in ("yaml", "ruamel.yaml"):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
-        try:
-            st = os.stat(origin) if origin else None
-        except OSError:
-            st = None
-        out.append(f"{origin}:{st.st_size}:{st.st_mtime_ns}" if st is not None else f"{name}:-")
+        out.append([origin, file_stamp(origin) if origin else None])
     return out
 
 

@@ -136,7 +136,8 @@ def stamp(path: str | None) -> Stamp:
         return None
 
 
-def _plain_stamp(path: str) -> Stamp:
+def file_stamp(path: str) -> Stamp:
+    """(size, mtime) of a file (of what a link leads to), or None when it is missing."""
     try:
         st = os.stat(path)
     except OSError:
@@ -188,7 +189,7 @@ def install_stamp() -> str:
                 dirs[:] = sorted(x for x in dirs if x != "__pycache__")
                 for f in sorted(files):
                     p = os.path.join(d, f)
-                    st = _plain_stamp(p)
+                    st = file_stamp(p)
                     h.update(f"{p}\0{st}\n".encode())
     return h.hexdigest()
 
@@ -286,7 +287,7 @@ class Replay:
             if find_binary(str(binary)) != where:
                 return None
         for path, kind, old in raw["stamps"]:
-            now = stamp(str(path)) if kind == "tree" else _plain_stamp(str(path))
+            now = stamp(str(path)) if kind == "tree" else file_stamp(str(path))
             if (list(now) if now is not None else None) != old:
                 return None
         w = raw["walk"]
@@ -321,7 +322,7 @@ class Replay:
         stamps: list[list[Any]] = []
         paths = [*files, *code_paths(packages), *(p for p in sys.path if os.path.isdir(p))]
         for path in paths:
-            st = _plain_stamp(path)
+            st = file_stamp(path)
             stamps.append([path, "file", list(st) if st is not None else None])
         for path in trees:
             st = stamp(path)

@@ -96,3 +96,15 @@ def test_every_module_level_pattern_compiles() -> None:
                 found.append(f"{name}.{attr}")
     assert "linter.classify._K8S_API" in found
     assert "policies.secrets.detect._URL_CRED" in found
+
+
+def test_no_module_compiles_a_text_pattern_at_import() -> None:
+    """New module-level patterns use ``lazy`` too (bytes patterns stay compiled: ``lazy`` is
+    for text)."""
+    compiled = []
+    for name in _modules():
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                compiled.append(f"{name}.{attr}")
+    assert compiled == []

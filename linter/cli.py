@@ -447,8 +447,17 @@ TERMINATED = 128 + 15
 
 
 def _terminated(signum: int, frame: object) -> None:
-    """SIGTERM (a cancelled CI job, ``timeout``): unwind like Ctrl-C, so that the scan stops
-    its worker processes (which would otherwise each print a broken-pipe traceback)."""
+    """SIGTERM (a cancelled CI job, ``timeout``): unwind like Ctrl-C. While worker processes
+    run, kill them and end the process at once instead: unwinding through the pool's code (at
+    whatever point the signal came) can wait forever for a worker the same signal killed
+    (:func:`linter.parallel.kill_workers`); and a worker left running would print a
+    broken-pipe traceback. Nothing the scan writes is half-written then: output comes after
+    the workers are done, and the cache files are written atomically."""
+    from linter import parallel
+
+    if parallel.workers_running():
+        parallel.kill_workers()
+        os._exit(TERMINATED)
     raise SystemExit(TERMINATED)
 
 

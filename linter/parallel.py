@@ -19,6 +19,7 @@ of jobs: the engine sorts and deduplicates everything afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -179,15 +180,64 @@ def _merged(entry: FileEntry, extra: FileEntry) -> FileEntry:
     return entry
 
 
-def _worker_signals() -> None:
+def _worker_signals(parent: int) -> None:
     """A worker leaves Ctrl-C to the parent: the terminal sends SIGINT to the whole process
     group, and the parent stops the pool (:meth:`FilePhase.terminate`) and says so once; a
     worker interrupted mid-task would print its own traceback. SIGTERM (from that, or sent to
-    the whole group) ends a worker at once and silently, whatever handler the parent has."""
+    the whole group) ends a worker at once and silently, whatever handler the parent has. And
+    a worker does not outlive its parent (``parent``, its pid)."""
     import signal
 
+    stops = (signal.SIGINT, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)  # (blocked in the forking thread)
+    _die_with_parent(parent)
+
+
+#: the worker pools started and not yet stopped (one at a time, in practice)
+_RUNNING: list[Any] = []
+
+
+def workers_running() -> bool:
+    """Whether worker processes are at work (or were, and some died: SIGTERM to the group)."""
+    return bool(_RUNNING)
+
+
+def kill_workers() -> None:
+    """Kill (SIGKILL) and reap every worker process, for a process that ends next (SIGTERM).
+    Not the pool's own teardown: ``Pool.terminate`` first takes the lock of the pool's task
+    queue, which an idle worker holds while it waits for a task, so a worker killed while
+    waiting (SIGTERM to the whole group) would make it wait forever. A worker the pool's thread
+    starts in place of a killed one is killed in turn (and one it starts after the last look
+    dies with this process: :func:`_die_with_parent`)."""
+    import multiprocessing
+
+    for _ in range(10):
+        children = multiprocessing.active_children()
+        if not children:
+            break
+        for p in children:
+            p.kill()
+        for p in children:
+            if p.pid is not None:
+                with contextlib.suppress(ChildProcessError):  # the pool's thread reaped it
+                    os.waitpid(p.pid, 0)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when its parent ends (Linux), whatever way it ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl: the parent kills its workers itself
+        return
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
 
 
 def _prefetch(i: int) -> tuple[Any, list[Notification]]:
@@ -312,6 +362,7 @@ class FilePhase:
         # classify by name and find chart roots now, so that every worker agrees
         _ = index.chart_roots
         import multiprocessing
+        import signal
 
         ctx = multiprocessing.get_context("fork")
         spans = [(i, min(i + CHUNK, len(todo))) for i in range(0, len(todo), CHUNK)]
@@ -321,7 +372,15 @@ class FilePhase:
             # started), so a worker more would only take CPU from it; and never more workers
             # than chunks (a 64-core runner on a 500-file repo forks 4)
             workers = min(jobs - 1, len(spans))
-            self._pool = ctx.Pool(workers, initializer=_worker_signals)
+            # the pool's threads block Ctrl-C and SIGTERM, so that they reach this thread even
+            # while it waits for the workers: a signal the system gives another thread would
+            # not wake it, and only this thread runs Python's handlers
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+            try:
+                self._pool = ctx.Pool(workers, _worker_signals, (os.getpid(),))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            _RUNNING.append(self._pool)
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):
                 if view.part is None:
@@ -339,6 +398,7 @@ class FilePhase:
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
+            _RUNNING.remove(self._pool)
             self._async = self._pool = None
 
     def _help(self) -> None:
@@ -403,6 +463,7 @@ class FilePhase:
                 raise
             self._pool.close()
             self._pool.join()
+            _RUNNING.remove(self._pool)
             self._async = self._pool = None
             here = self._here
             # what reading and parsing a file noted may have been noted before, by the repo-scope

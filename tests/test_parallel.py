@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -407,10 +408,10 @@ real = parallel._work
 STARTED = sys.argv[1]
 
 
-def slow(span, job):  # every span takes a while: the workers are busy when Ctrl-C comes
+def slow(span, job):  # no span ends: the scan is never done before the signal comes
     if os.getpid() != MAIN:
         open(STARTED, "a").close()  # a worker is at work
-    time.sleep(0.2)
+    time.sleep(120)
     return real(span, job)
 
 
@@ -421,12 +422,35 @@ entry()
 """
 
 
-def _interrupted_scan(tmp_path: Path) -> subprocess.Popen[bytes]:
-    """A parallel scan (slowed) in its own process group, once one of its workers is at work."""
+_IDLE = """
+import os, sys, time
+from linter import parallel
+from linter.cli import entry
+
+parallel.MIN_PARALLEL_FILES, parallel.CHUNK = 1, 2
+real = parallel.FilePhase.wait
+STARTED = sys.argv[1]
+
+
+def slow(self):  # the workers do every span and wait for more, idle, while this one waits
+    open(STARTED, "a").close()
+    time.sleep(120)
+    return real(self)
+
+
+parallel.FilePhase.wait = slow
+sys.argv = ["prodready", "check", ".", "--no-cache", "--jobs", "3"]
+entry()
+"""
+
+
+def _interrupted_scan(tmp_path: Path, script: str = _INTERRUPTED) -> subprocess.Popen[bytes]:
+    """A parallel scan (slowed) in its own process group, once one of its workers is at work
+    (or, with ``_IDLE``, once the workers have had the time to finish)."""
     _tree(tmp_path)
     started = tmp_path / "started"
     proc = subprocess.Popen(
-        [sys.executable, "-c", _INTERRUPTED, str(started)],
+        [sys.executable, "-c", script, str(started)],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -457,21 +481,43 @@ def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path)
         os.killpg(proc.pid, 0)
 
 
-@pytest.mark.parametrize("to_group", [False, True])
+@pytest.mark.parametrize(("to_group", "idle"), [(False, False), (True, False), (True, True)])
 def test_sigterm_during_a_parallel_scan_ends_it_silently_with_143(
-    tmp_path: Path, to_group: bool
+    tmp_path: Path, to_group: bool, idle: bool
 ) -> None:
     """SIGTERM (a cancelled CI job: to the main process, or to the whole group): exit 128+15,
-    nothing on stderr (the workers printed broken-pipe tracebacks), no process left."""
+    nothing on stderr (the workers printed broken-pipe tracebacks), no process left. With idle
+    workers (each waiting for a task, one holding the lock of the pool's task queue while it
+    does) the signal to the group kills one holding it: the pool's own teardown would wait for
+    that lock forever."""
     import signal
 
-    proc = _interrupted_scan(tmp_path)
-    if to_group:
-        os.killpg(proc.pid, signal.SIGTERM)
-    else:
-        proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
-    assert (proc.returncode, err, out) == (143, b"", b"")
-    time.sleep(0.5)  # (a worker that outlived its parent would be reparented, not gone)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(proc.pid, 0)
+    proc = _interrupted_scan(tmp_path, _IDLE if idle else _INTERRUPTED)
+    try:
+        if idle:
+            time.sleep(1.5)  # (the workers' spans take a few ms each)
+        if to_group:
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert (proc.returncode, err, out) == (143, b"", b"")
+        # no process of the group is left: none still runs its span (120 s), and none is even a
+        # zombie once init has reaped those the scan had no time to (a worker the pool started in
+        # place of a killed one just before the end is killed by the kernel with its parent)
+        deadline = time.monotonic() + 10
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(proc.pid, 0)
+    finally:  # (a scan that hung is not left behind)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linter import __version__
-from linter.errors import ConfigError, RegistryError
+from linter.errors import ConfigError, RegistryError, WorkerLost
 from linter.model import Severity
 
 if TYPE_CHECKING:
@@ -499,7 +499,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2
-    except (ConfigError, RegistryError) as exc:
+    except (ConfigError, RegistryError, WorkerLost) as exc:
         click.echo(f"prodready: error: {exc}", err=True)
         return 2
     except BrokenPipeError:

@@ -10,6 +10,7 @@ from dataclasses import field, replace
 from linter import cache, discover, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
+from linter.errors import WorkerLost
 from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import (
@@ -114,6 +115,8 @@ def _run_policy(
 ) -> list[Finding]:
     try:
         return list(pol.check(ctx, arg))
+    except WorkerLost:  # (a view the workers computed): the scan cannot go on
+        raise
     except Exception as exc:  # a crashing policy is reported, and the scan goes on
         import traceback  # only here: a run without a crash does not import it
 

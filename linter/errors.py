@@ -9,3 +9,7 @@ class ConfigError(Exception):
 
 class RegistryError(Exception):
     """A plugin failed to load or two plugins declare the same rule id."""
+
+
+class WorkerLost(Exception):
+    """A worker process ended before its work was done (killed: out of memory, say)."""

@@ -24,9 +24,10 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from linter.cache import FileEntry, ScanCache
+from linter.errors import WorkerLost
 from linter.fastdc import dataclass
 from linter.model import ArtifactKind, Finding, Notification
 
@@ -40,7 +41,6 @@ MIN_PARALLEL_FILES = 400
 CHUNK = 128
 
 Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -225,6 +225,19 @@ def kill_workers() -> None:
                     os.waitpid(p.pid, 0)
 
 
+def _how(code: int) -> str:
+    """How a process ended, from its exit code (minus the signal's number if one killed it)."""
+    if code >= 0:
+        return f"exit code {code}"
+    import signal
+
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"killed by {name}: out of memory?" if -code == signal.SIGKILL else f"killed by {name}"
+
+
 def _die_with_parent(parent: int) -> None:
     """Have the kernel kill this worker when its parent ends (Linux), whatever way it ends."""
     if not sys.platform.startswith("linux"):
@@ -323,7 +336,10 @@ class FilePhase:
         self._results: list[list[tuple[int, FileEntry, dict[int, Any]]]] | None = None
         #: this process's share of the file checks, by position in ``_todo`` (see run_here)
         self._extra: dict[int, FileEntry] | None = None
-        #: with workers: the job they share, and the results of the spans this process took
+        #: with workers: the worker processes started (any that ends before the pool is
+        #: closed ended abnormally), the job they share, the results of the spans this
+        #: process took
+        self._workers: list[Any] = []
         self._job: _Job | None = None
         self._mine: list[tuple[int, FileEntry, dict[int, Any]]] = []
         todo: list[FoundFile] = []
@@ -376,16 +392,18 @@ class FilePhase:
             # while it waits for the workers: a signal the system gives another thread would
             # not wake it, and only this thread runs Python's handlers
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+            others = set(multiprocessing.active_children())
             try:
                 self._pool = ctx.Pool(workers, _worker_signals, (os.getpid(),))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             _RUNNING.append(self._pool)
+            self._workers = [p for p in multiprocessing.active_children() if p not in others]
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):
                 if view.part is None:
                     task = self._pool.apply_async(_prefetch, (i,))
-                    index.computed_elsewhere(view.key, partial(self._helped, task.get))
+                    index.computed_elsewhere(view.key, partial(self._helped, task))
                 else:
                     index.computed_elsewhere(view.key, partial(self._assembled, index, i, view))
             self.prefetching = bool(prefetch)
@@ -394,12 +412,42 @@ class FilePhase:
             _JOB = None
 
     def terminate(self) -> None:
-        """Stop the workers now (the scan was interrupted or failed)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            _RUNNING.remove(self._pool)
-            self._async = self._pool = None
+        """Stop the workers now (the scan was interrupted or failed). The pool's own teardown
+        runs in a thread of its own: it waits forever for the lock of the pool's task queue
+        when a worker died holding it (see :func:`kill_workers`). It first stops the pool from
+        starting workers in place of dead ones; if it is not done within a second, the
+        workers are killed here."""
+        pool = self._pool
+        if pool is None:
+            return
+        import threading
+
+        self._async = self._pool = None
+        _RUNNING.remove(pool)
+
+        def stop() -> None:
+            pool.terminate()
+            pool.join()
+
+        stopper = threading.Thread(target=stop, name="prodready-pool-stop", daemon=True)
+        stopper.start()
+        stopper.join(1.0)
+        if stopper.is_alive():
+            kill_workers()
+
+    def _waited(self, result: Any) -> Any:
+        """``result.get()`` (an ``AsyncResult`` of the pool), unless a worker process ends
+        before it is ready: the task it had is lost, and the pool would wait forever."""
+        while not result.ready():
+            result.wait(0.1)
+            for p in self._workers:
+                code = p.exitcode
+                if code is not None:
+                    raise WorkerLost(
+                        f"a worker process ended before its files were checked ({_how(code)}); "
+                        "run again with fewer --jobs (--jobs 1: no worker processes)"
+                    )
+        return result.get()
 
     def _help(self) -> None:
         """Take the spans no worker has started yet: this process would otherwise wait idle."""
@@ -407,9 +455,10 @@ class FilePhase:
         while job is not None and (span := _take(job)) is not None:
             self._mine.extend(_work(span, job))
 
-    def _helped(self, result: Callable[[], T]) -> T:
+    def _helped(self, task: Any) -> Any:
+        """A view a worker computes whole (``task``, its ``AsyncResult``), after helping."""
         self._help()
-        return result()
+        return self._waited(task)
 
     def _computed(self, entry: FileEntry) -> None:
         self.entries.append(entry)
@@ -420,7 +469,7 @@ class FilePhase:
         """The workers' results (waiting for them the first time)."""
         if self._results is None:
             self._help()
-            got = [r for chunk in self._async.get() for r in chunk] + self._mine
+            got = [r for chunk in self._waited(self._async) for r in chunk] + self._mine
             self._results = [sorted(got, key=lambda r: r[0])]
         return self._results
 

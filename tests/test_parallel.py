@@ -444,6 +444,30 @@ entry()
 """
 
 
+_LOST = """
+import os, signal, sys
+from linter import parallel
+from linter.cli import entry
+
+parallel.MIN_PARALLEL_FILES, parallel.CHUNK = 1, 2
+real = parallel._work
+STARTED = sys.argv[1]
+
+
+def killed(span, job):  # a worker is killed at its first span (the OOM killer, say)
+    if os.getpid() != MAIN:
+        open(STARTED, "a").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(span, job)
+
+
+MAIN = os.getpid()
+parallel._work = killed
+sys.argv = ["prodready", "check", ".", "--no-cache", "--jobs", "3"]
+entry()
+"""
+
+
 def _interrupted_scan(tmp_path: Path, script: str = _INTERRUPTED) -> subprocess.Popen[bytes]:
     """A parallel scan (slowed) in its own process group, once one of its workers is at work
     (or, with ``_IDLE``, once the workers have had the time to finish)."""
@@ -511,6 +535,31 @@ def test_sigterm_during_a_parallel_scan_ends_it_silently_with_143(
         with pytest.raises(ProcessLookupError):
             os.killpg(proc.pid, 0)
     finally:  # (a scan that hung is not left behind)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_scan_ends_the_scan_with_an_error(tmp_path: Path) -> None:
+    """A worker killed (SIGKILL: the OOM killer) loses the span it had, and the pool would wait
+    for it forever: the scan stops with exit 2 and says why; no process is left."""
+    import signal
+
+    proc = _interrupted_scan(tmp_path, _LOST)
+    try:
+        out, err = proc.communicate(timeout=30)
+        assert (proc.returncode, err.decode(), out) == (
+            2,
+            "prodready: error: a worker process ended before its files were checked (killed "
+            "by SIGKILL: out of memory?); run again with fewer --jobs (--jobs 1: no worker "
+            "processes)\n",
+            b"",
+        )
+        deadline = time.monotonic() + 10
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(proc.pid, 0)
+    finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
 

@@ -393,12 +393,12 @@ class FilePhase:
             # not wake it, and only this thread runs Python's handlers
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
             others = set(multiprocessing.active_children())
-            try:
+            try:  # (a signal that comes meanwhile is handled once the pool is known)
                 self._pool = ctx.Pool(workers, _worker_signals, (os.getpid(),))
+                _RUNNING.append(self._pool)
+                self._workers = [p for p in multiprocessing.active_children() if p not in others]
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            _RUNNING.append(self._pool)
-            self._workers = [p for p in multiprocessing.active_children() if p not in others]
             # queued first: the first free workers take them
             for i, view in enumerate(prefetch):
                 if view.part is None:
@@ -408,6 +408,9 @@ class FilePhase:
                     index.computed_elsewhere(view.key, partial(self._assembled, index, i, view))
             self.prefetching = bool(prefetch)
             self._async = self._pool.map_async(_work_next, range(len(spans)), chunksize=1)
+        except BaseException:  # Ctrl-C as the pool started: the caller has no phase to stop
+            self.terminate()
+            raise
         finally:
             _JOB = None
 
@@ -423,7 +426,8 @@ class FilePhase:
         import threading
 
         self._async = self._pool = None
-        _RUNNING.remove(pool)
+        if pool in _RUNNING:
+            _RUNNING.remove(pool)
 
         def stop() -> None:
             pool.terminate()

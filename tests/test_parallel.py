@@ -129,6 +129,32 @@ def test_jobs_counts_this_process(
     assert tasks == [-(-targets // 5)]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+@pytest.mark.parametrize("fails", [False, True])
+def test_ctrl_c_or_a_failure_as_the_pool_starts_leaves_no_worker(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    """The scan has no phase to stop yet: the phase stops its pool itself. (Ctrl-C waits while
+    the pool starts: it comes once the pool is known.)"""
+    import multiprocessing.pool
+    import signal
+
+    real = multiprocessing.pool.Pool.map_async if fails else multiprocessing.pool.Pool.__init__
+
+    def started(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if fails:
+            raise OSError("no more file descriptors")
+        real(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    name = "map_async" if fails else "__init__"
+    monkeypatch.setattr(multiprocessing.pool.Pool, name, started)
+    with pytest.raises(OSError if fails else KeyboardInterrupt):
+        _run(forked_tree, 3, [])
+    assert multiprocessing.active_children() == []
+    assert not parallel.workers_running()
+
+
 _WORK_NEXT = parallel._work_next
 _STARTED: list[bool] = []  # in a worker: whether it ran a task before (each has its own copy)
 

@@ -205,12 +205,12 @@ def workers_running() -> bool:
 
 
 def kill_workers() -> None:
-    """Kill (SIGKILL) and reap every worker process, for a process that ends next (SIGTERM).
-    Not the pool's own teardown: ``Pool.terminate`` first takes the lock of the pool's task
-    queue, which an idle worker holds while it waits for a task, so a worker killed while
-    waiting (SIGTERM to the whole group) would make it wait forever. A worker the pool's thread
-    starts in place of a killed one is killed in turn (and one it starts after the last look
-    dies with this process: :func:`_die_with_parent`)."""
+    """Kill (SIGKILL) and reap every worker process: for a process that ends next (SIGTERM),
+    or when the pool's own teardown is stuck. ``Pool.terminate`` first takes the lock of the
+    pool's task queue, which an idle worker holds while it waits for a task, so a worker killed
+    while waiting (SIGTERM to the whole group) makes it wait forever. A worker the pool's
+    thread starts in place of a killed one is killed in turn (and one it starts after the last
+    look dies with this process: :func:`_die_with_parent`)."""
     import multiprocessing
 
     for _ in range(10):
@@ -416,10 +416,10 @@ class FilePhase:
 
     def terminate(self) -> None:
         """Stop the workers now (the scan was interrupted or failed). The pool's own teardown
-        runs in a thread of its own: it waits forever for the lock of the pool's task queue
-        when a worker died holding it (see :func:`kill_workers`). It first stops the pool from
-        starting workers in place of dead ones; if it is not done within a second, the
-        workers are killed here."""
+        runs in a thread of its own, as it waits forever for the lock of the pool's task queue
+        when a worker died holding it (see :func:`kill_workers`). That teardown first keeps
+        the pool from starting workers in place of dead ones; when it is not done within a
+        second, the workers are killed here."""
         pool = self._pool
         if pool is None:
             return

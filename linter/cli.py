@@ -504,7 +504,34 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     except BrokenPipeError:
         return 2
+    except Exception as exc:  # a bug in prodready: said in two lines (exit 2), not a traceback
+        click.echo(_crash_message(exc), err=True)
+        return 2
     return 0
+
+
+def _crash_message(exc: Exception) -> str:
+    """What prodready says when it fails (a policy that fails is reported as a notification
+    and the scan goes on; this is the engine, or a worker process's task). The traceback is
+    shown only when ``PRODREADY_TRACEBACK`` is set."""
+    import traceback
+
+    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    if type(exc.__cause__).__name__ == "RemoteTraceback":  # raised in a worker process
+        import re
+
+        frames = [
+            (f, int(n)) for f, n in re.findall(r'File "(.+?)", line (\d+)', str(exc.__cause__))
+        ]
+    where = f" ({os.path.basename(frames[-1][0])}:{frames[-1][1]})" if frames else ""
+    text = (
+        f"prodready: internal error: {type(exc).__name__}: {exc}{where}\n"
+        f"This is a bug in prodready {__version__}: please report it with the command that "
+        "failed (PRODREADY_TRACEBACK=1 shows the traceback)."
+    )
+    if os.environ.get("PRODREADY_TRACEBACK"):
+        text = "".join(traceback.format_exception(exc)) + text
+    return text
 
 
 def entry() -> None:

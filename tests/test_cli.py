@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from linter import __version__
 from linter.cli import main
 from linter.docs import rule_page
+from linter.index import RepoIndex
 from linter.progress import ProgressBar, format_timings, wanted
 from linter.registry import load
 from tests.conftest import FIXTURES, ROOT, validate_sarif
@@ -40,6 +42,45 @@ def test_exit_1_on_findings_and_text_format(repo: Path, capsys: Cap) -> None:
     assert out.startswith(f"Dockerfile:3:1: {RULE} [medium] CMD uses shell form")
     assert "  3 | CMD npm start\n" in out
     assert out.endswith("Found 1 problem in 1 file.\n")
+
+
+def _broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("the engine broke")
+
+
+BROKEN_LINE = _broken.__code__.co_firstlineno + 1
+REPORT = (
+    f"This is a bug in prodready {__version__}: please report it with the command that failed "
+    "(PRODREADY_TRACEBACK=1 shows the traceback).\n"
+)
+
+
+def test_an_internal_error_exits_2_with_a_message_not_a_traceback(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the engine (a failing policy is a notification and the scan goes on) must not
+    exit 1, which means "findings", nor print a traceback."""
+    monkeypatch.setattr(RepoIndex, "targets", _broken)
+    monkeypatch.delenv("PRODREADY_TRACEBACK", raising=False)
+    assert main(["check", "."]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "prodready: internal error: RuntimeError: the engine broke "
+        f"(test_cli.py:{BROKEN_LINE})\n" + REPORT
+    )
+
+
+def test_prodready_traceback_adds_the_traceback(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(RepoIndex, "targets", _broken)
+    monkeypatch.setenv("PRODREADY_TRACEBACK", "1")
+    assert main(["check", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):\n")
+    assert f'test_cli.py", line {BROKEN_LINE}, in _broken\n' in err
+    assert err.endswith(f"RuntimeError: the engine broke\n{err.splitlines()[-2]}\n{REPORT}")
 
 
 def test_exit_0_when_clean(repo: Path, capsys: Cap) -> None:

@@ -155,6 +155,37 @@ def test_ctrl_c_or_a_failure_as_the_pool_starts_leaves_no_worker(
     assert not parallel.workers_running()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_a_failure_in_a_worker_is_an_internal_error_that_names_where(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 and the place in the worker's code (not the pool's, where it was raised again);
+    no worker left."""
+    import multiprocessing
+
+    from linter.cli import main
+
+    here = os.getpid()
+    real = parallel._work
+
+    def failing(span: tuple[int, int], job: Any) -> Any:
+        if os.getpid() != here:
+            raise RuntimeError("a worker broke")
+        return real(span, job)
+
+    monkeypatch.setattr(parallel, "_work", failing)
+    monkeypatch.setattr(parallel.FilePhase, "_help", lambda self: None)  # the workers do all
+    monkeypatch.delenv("PRODREADY_TRACEBACK", raising=False)
+    monkeypatch.chdir(forked_tree)
+    assert main(["check", ".", "--no-cache", "--jobs", "3"]) == 2
+    line = failing.__code__.co_firstlineno + 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"prodready: internal error: RuntimeError: a worker broke (test_parallel.py:{line})"
+    )
+    assert multiprocessing.active_children() == []
+    assert not parallel.workers_running()
+
+
 _WORK_NEXT = parallel._work_next
 _STARTED: list[bool] = []  # in a worker: whether it ran a task before (each has its own copy)
 

@@ -527,7 +527,8 @@ entry()
 
 def _interrupted_scan(tmp_path: Path, script: str = _INTERRUPTED) -> subprocess.Popen[bytes]:
     """A parallel scan (slowed) in its own process group, once one of its workers is at work
-    (or, with ``_IDLE``, once the workers have had the time to finish)."""
+    (with ``_IDLE``: once this process waits for the workers, which then soon run out of
+    spans)."""
     _tree(tmp_path)
     started = tmp_path / "started"
     proc = subprocess.Popen(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from linter import __version__
-from linter.errors import ConfigError, RegistryError, WorkerLost
+from linter.errors import ConfigError, RegistryError, WorkerLost, raised_at
 from linter.model import Severity
 
 if TYPE_CHECKING:
@@ -516,16 +516,8 @@ def _crash_message(exc: Exception) -> str:
     shown only when ``PRODREADY_TRACEBACK`` is set."""
     import traceback
 
-    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
-    if type(exc.__cause__).__name__ == "RemoteTraceback":  # raised in a worker process
-        import re
-
-        frames = [
-            (f, int(n)) for f, n in re.findall(r'File "(.+?)", line (\d+)', str(exc.__cause__))
-        ]
-    where = f" ({os.path.basename(frames[-1][0])}:{frames[-1][1]})" if frames else ""
     text = (
-        f"prodready: internal error: {type(exc).__name__}: {exc}{where}\n"
+        f"prodready: internal error: {type(exc).__name__}: {exc} ({raised_at(exc)})\n"
         f"This is a bug in prodready {__version__}: please report it with the command that "
         "failed (PRODREADY_TRACEBACK=1 shows the traceback)."
     )

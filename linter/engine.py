@@ -10,7 +10,7 @@ from dataclasses import field, replace
 from linter import cache, discover, fileviews, parallel, render, suppress
 from linter import config as cfg
 from linter import registry as reg
-from linter.errors import WorkerLost
+from linter.errors import WorkerLost, raised_at
 from linter.fastdc import dataclass
 from linter.index import RepoIndex
 from linter.model import (
@@ -118,13 +118,10 @@ def _run_policy(
     except WorkerLost:  # (a view the workers computed): the scan cannot go on
         raise
     except Exception as exc:  # a crashing policy is reported, and the scan goes on
-        import traceback  # only here: a run without a crash does not import it
-
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
         notes.append(
             Notification(
                 f"internal error: policy {pol.meta.id} failed on {where}: "
-                f"{type(exc).__name__}: {exc} ({os.path.basename(tb.filename)}:{tb.lineno})",
+                f"{type(exc).__name__}: {exc} ({raised_at(exc)})",
                 level=NotificationLevel.ERROR,
                 path=None if where == "(repo)" else where,
                 code="prodready-internal-error",

@@ -71,6 +71,21 @@ def test_an_internal_error_exits_2_with_a_message_not_a_traceback(
     )
 
 
+def test_a_failing_rule_is_a_notification_naming_where_and_the_scan_goes_on(
+    repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policies.docker.runtime
+
+    monkeypatch.setattr(policies.docker.runtime, "effective_command", _broken)
+    assert main(["check", "--select", f"{RULE},docker-missing-dockerignore", "."]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("Dockerfile:1:1: docker-missing-dockerignore [medium]")  # it ran
+    assert out.endswith(
+        f"\nDockerfile: error: internal error: policy {RULE} failed on Dockerfile: RuntimeError: "
+        f"the engine broke (test_cli.py:{BROKEN_LINE})\n\nFound 1 problem in 1 file.\n"
+    )
+
+
 def test_prodready_traceback_adds_the_traceback(
     repo: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
 ) -> None:

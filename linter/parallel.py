@@ -500,9 +500,13 @@ class FilePhase:
         if self._async is None or here is None or self._extra is not None:
             return
         self._extra = {}
-        if here[1]:
+        index, policies, contexts = here
+        if policies:
             for i, target in enumerate(self._todo):
-                extra = scan_file(here[0], target, here[1], here[2])
+                kind = index.kind_of(target)
+                if kind is None or not _of_kind(policies, kind):
+                    continue  # (most files: code) nothing here reads it
+                extra = scan_file(index, target, policies, contexts)
                 if extra is not None:
                     self._extra[i] = extra
 
@@ -528,6 +532,15 @@ class FilePhase:
             for chunk in chunks:
                 for i, entry, _ in chunk:
                     extra = extras.get(i)
+                    if (
+                        extra is None
+                        and here is not None
+                        and here[1]
+                        and (entry.directives is None or entry.notes or entry.path in noted)
+                    ):
+                        # a file no check here reads (run_here skipped it): what checking it here
+                        # would have given, for the general merge (the other files keep theirs)
+                        extra = _entry(self._todo[i], [], [], None, here[0])
                     if extra is not None:
                         extra.notes = [*noted.get(extra.path, ()), *extra.notes]
                         entry = _merged(entry, extra)

@@ -628,3 +628,48 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_jobs_cache_entries_are_the_same(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file's cache entry (findings, directives, lines, notes) is the same with workers as
+    without, except that with workers an entry may also hold the notes a repo-scope policy made
+    on its file (a code file that does not parse, noted by the code index), which the scan
+    reports either way. This process skips the files none of its checks reads; their entries
+    still get those notes."""
+    from linter.cache import FileEntry, ScanCache
+
+    (forked_tree / "svc00" / "latin.py").write_bytes(b"import os\nNAME = '\xe9'\n")
+    (forked_tree / "svc00" / "broken.py").write_text("import os\ndef f(:\n    pass\n")
+    (forked_tree / "svc01" / "blob.js").write_bytes(b"\x00\x01const x = 1;\n")
+    puts: dict[int, dict[str, Any]] = {1: {}, 3: {}}
+    reported: dict[int, set[tuple[str | None, str]]] = {}
+    real = ScanCache.put
+    jobs = 1
+
+    def put(self: ScanCache, entry: FileEntry) -> None:
+        puts[jobs][entry.path] = (entry.to_json(), entry.cacheable)
+        real(self, entry)
+
+    monkeypatch.setattr(ScanCache, "put", put)
+    monkeypatch.chdir(forked_tree)
+    for jobs in (1, 3):
+        cache_dir = str(forked_tree.parent / f"c{jobs}")
+        result = scan(ScanOptions(paths=["."], jobs=jobs, cache_dir=cache_dir))
+        reported[jobs] = {(n.path, n.message) for n in result.notifications}
+    assert reported[1] == reported[3]
+    assert puts[1].keys() == puts[3].keys()
+    for path, (one, cacheable) in puts[1].items():
+        three, cacheable3 = puts[3][path]
+        assert (path, cacheable, {**one, "n": []}) == (path, cacheable3, {**three, "n": []})
+        assert one["n"] == [n for n in three["n"] if n in one["n"]], path
+        assert {(n[2], n[0]) for n in three["n"]} <= reported[1], path
+    noted = {p: [n[-1] for n in raw["n"]] for p, (raw, _) in puts[3].items() if raw["n"]}
+    assert noted == {
+        "broken.yaml": ["prodready-parse-error"],
+        "svc00/broken.py": ["prodready-parse-error"],
+        "svc00/latin.py": ["prodready-skipped-file"],
+        "svc01/blob.js": ["prodready-skipped-file"],
+    }

@@ -140,7 +140,8 @@ class RepoIndex:
         #: the scan cache reuses a file's result alone only when its policies caused none
         self.wide_reads = 0
         self._abspath: dict[str, str] = {}
-        #: SHA-256 of the bytes of every file read (the scan cache validates entries with it)
+        #: SHA-256 of the bytes of every file read, when the scan has a cache directory (the
+        #: caches key and validate entries with it; without one, nothing reads it)
         self.digests: dict[str, str] = {}
         self._chart_roots: frozenset[str] | None = None
         #: ``--helm-values`` files for ``helm template`` (linter/render.py)
@@ -269,7 +270,8 @@ class RepoIndex:
         note: str | None = None
         data, note = self._read_bytes(f)
         if data is not None:
-            self.digests[f.path] = hashlib.sha256(data).hexdigest()
+            if self.walk_cache_dir is not None:
+                self.digests[f.path] = hashlib.sha256(data).hexdigest()
             if b"\x00" in data[:8192] and not data.startswith(
                 (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
             ):

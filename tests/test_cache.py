@@ -237,3 +237,22 @@ def test_cache_key_covers_renderers_and_the_vuln_db(
     (db / "PYSEC-1.json").write_text("{}")
     os.utime(db / "PYSEC-1.json", ns=(2**62, 2**62))
     assert _outside_inputs(Config(vuln_db=str(db)), ()) != with_helm
+
+
+def test_file_digests_are_taken_only_for_a_cache(tmp_path: Path) -> None:
+    """Each file read is hashed (SHA-256) only when the scan has a cache directory: the caches
+    key and validate entries with it, and a run without one (``--no-cache``) skips the work."""
+    import hashlib
+
+    repo, cdir = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    _tree(repo)
+    cold = _run(repo, None)
+    cached = _run(repo, cdir)
+    assert cold[:2] == cached[:2]
+    assert cold[2].index.digests == {}
+    dockerfile = (repo / "Dockerfile").read_bytes()
+    assert cached[2].index.digests["Dockerfile"] == hashlib.sha256(dockerfile).hexdigest()
+    stored = json.loads(_cache_file(cdir).read_text())
+    bad = (repo / "bad.yaml").read_bytes()  # (the file entry the cache keeps for this tree)
+    assert stored["files"]["bad.yaml"]["sha"] == hashlib.sha256(bad).hexdigest()

@@ -152,10 +152,18 @@ def _prefetch(policies: Sequence[Policy]) -> list[parallel.Prefetch]:
     return out
 
 
-def _directives(index: RepoIndex) -> list[suppress.Directive]:
+def _directives(
+    index: RepoIndex, entries: Mapping[str, cache.FileEntry]
+) -> list[suppress.Directive]:
+    """The inline directives of the targets: those the file phase found (each entry's), and
+    those of a target only this process read (a repo-scope policy did: its entry has none)."""
     out: list[suppress.Directive] = []
+    for e in entries.values():
+        if e.directives is not None:
+            out.extend(e.directives)
     for src in index.loaded_sources():
-        if index.is_target(src.path):
+        entry = entries.get(src.path)
+        if (entry is None or entry.directives is None) and index.is_target(src.path):
             out.extend(_source_directives(index, src))
     return out
 
@@ -395,10 +403,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     # per-file ignores, inline suppressions, severity overrides
     findings = _per_file_ignored(findings, config.per_file_ignores)
     meta_of = {m.id: m for m in registry.all_metas()}
-    loaded = {s.path for s in index.loaded_sources()}
-    directives = _directives(index) + [
-        d for e in entries.values() if e.path not in loaded for d in e.directives or ()
-    ]
+    directives = _directives(index, entries)
     findings = suppress.apply(findings, directives, enabled, meta_of.keys(), meta_of)
     if config.severity:
         findings = [

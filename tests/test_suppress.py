@@ -244,3 +244,23 @@ def test_quoted_directives_are_not_unused_suppressions(tmp_path: Path) -> None:
     result = run_scan(["."], cwd=tmp_path, select=["docker-runs-as-root", "secret", "prodready"])
     # the Dockerfile's comment is a directive, and stale; the quoted ones are not directives
     assert triples(result) == ["Dockerfile:3:15 prodready-unused-suppression"]
+
+
+def test_a_directive_in_a_file_only_a_repo_scope_rule_reads(tmp_path: Path) -> None:
+    """With only repo-scope rules on, the file phase reads no file: the directives of the files
+    those rules read are found all the same (and an unused one is reported)."""
+    (tmp_path / "requirements.txt").write_text(
+        "flask>=2.0  # prodready: ignore[deps-unpinned] pinned by the lock file\n"
+        "requests>=2.31\n"
+        "gunicorn==22.0.0  # prodready: ignore[deps-unpinned] stale\n"
+    )
+    result = run_scan(["."], cwd=tmp_path, select=["deps-unpinned", "prodready"])
+    assert triples(result) == [
+        "requirements.txt:2:1 deps-unpinned",
+        "requirements.txt:3:19 prodready-unused-suppression",
+    ]
+    assert triples(result, include_suppressed=True) == [
+        "requirements.txt:1:1 deps-unpinned",
+        "requirements.txt:2:1 deps-unpinned",
+        "requirements.txt:3:19 prodready-unused-suppression",
+    ]

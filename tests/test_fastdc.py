@@ -4,7 +4,9 @@ decorators and the two are compared on the same operations."""
 from __future__ import annotations
 
 import copy
+import copyreg
 import dataclasses
+import functools
 import pickle
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -94,15 +96,132 @@ def _picklable(name: str, dc: Decorator, **options: Any) -> type:
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"frozen": True}, {"frozen": True, "slots": True}], ids=str
+    "options",
+    [{}, {"frozen": True}, {"frozen": True, "slots": True}, {"slots": True}],
+    ids=str,
 )
 def test_pickles_alike(options: dict[str, Any]) -> None:
     suffix = "".join(sorted(options))
     for dc, name in ((dataclasses.dataclass, "Std"), (fastdc.dataclass, "Fast")):
         cls = _picklable(f"Pickled{name}{suffix}", dc, **options)
         a = cls(1, 2, "a", "s", 0.5, ("t",))
-        back = pickle.loads(pickle.dumps(a))
-        assert back == a and repr(back) == repr(a)
+        for back in (pickle.loads(pickle.dumps(a)), copy.copy(a), copy.deepcopy(a)):
+            assert type(back) is cls
+            assert back == a and repr(back) == repr(a)
+            assert [getattr(back, f.name) for f in dataclasses.fields(cls)] == [
+                1,
+                2,
+                "a",
+                "s",
+                0.5,
+                ("t",),
+            ]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _StdChecked:
+    """Validates in ``__post_init__``; ``n`` is set there (``init=False``)."""
+
+    a: int
+    n: int = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.a < 0:
+            raise ValueError("negative")
+        object.__setattr__(self, "n", self.a * 2)
+
+
+@fastdc.dataclass(frozen=True, slots=True)
+class _FastChecked:
+    """:class:`_StdChecked`, with the fast decorator."""
+
+    a: int
+    n: int = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.a < 0:
+            raise ValueError("negative")
+        object.__setattr__(self, "n", self.a * 2)
+
+
+@fastdc.dataclass
+class _FastCached:
+    """Keeps a ``cached_property``'s value in its instance dict, beside its fields."""
+
+    a: int
+    b: list[int] = dataclasses.field(default_factory=list)
+
+    @functools.cached_property
+    def double(self) -> int:
+        return self.a * 2
+
+
+class _FastPlainChild(_FastCached):
+    """Not decorated: inherits the fields, adds an attribute."""
+
+
+@fastdc.dataclass
+class _FastUnset:
+    """A field with no default that ``__init__`` does not set."""
+
+    a: int
+    later: int = dataclasses.field(init=False)
+
+
+@fastdc.dataclass(frozen=True)
+class _FastOwnState:
+    """Its own ``__getstate__``: kept, and used."""
+
+    a: int
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"a": self.a + 1}
+
+
+@fastdc.dataclass(frozen=True)
+class _FastOwnStateChild(_FastOwnState):
+    """Inherits :class:`_FastOwnState`'s ``__getstate__``."""
+
+    b: int = 0
+
+
+def test_pickling_keeps_every_attribute_and_skips_post_init() -> None:
+    """An unpickled instance is made as pickle's default makes one: ``__init__`` and
+    ``__post_init__`` are not called (a field set only there keeps its value), and whatever the
+    instance holds beyond its fields (a cached property's value, a plain subclass's attribute)
+    comes back too."""
+    for cls in (_StdChecked, _FastChecked):
+        one = cls(3)
+        object.__setattr__(one, "n", 99)  # not what __post_init__ would compute
+        back = pickle.loads(pickle.dumps(one))
+        assert (type(back), back.a, back.n) == (cls, 3, 99)
+    cached = _FastCached(2, [1])
+    assert cached.double == 4
+    back_cached = pickle.loads(pickle.dumps(cached))
+    assert vars(back_cached) == {"a": 2, "b": [1], "double": 4}
+    child = _FastPlainChild(5)
+    child.extra = "x"  # type: ignore[attr-defined]
+    back_child = pickle.loads(pickle.dumps(child))
+    assert (type(back_child), vars(back_child)) == (
+        _FastPlainChild,
+        {"a": 5, "b": [], "extra": "x"},
+    )
+    unset = pickle.loads(pickle.dumps(_FastUnset(1)))
+    assert vars(unset) == {"a": 1}
+    assert pickle.loads(pickle.dumps(_FastOwnState(1))).a == 2
+    assert pickle.loads(pickle.dumps(_FastOwnStateChild(1, 5))).a == 2  # the base's, kept
+    # the fields' values, in order, for instances holding their fields only; else the default
+    assert _FastChecked(3).__reduce__() == (fastdc._rebuild_slots, (_FastChecked, (3, 6)))
+    assert _FastCached(1).__reduce__() == (_FastCached, (1, []))  # its __init__ sets them
+    assert _FastUnset(1).__reduce__()[0] is copyreg.__newobj__  # type: ignore[attr-defined]
+    later = _FastUnset(1)
+    later.later = 2
+    assert later.__reduce__() == (fastdc._rebuild_dict, (_FastUnset, (1, 2)))
+    assert pickle.loads(pickle.dumps(later)) == later
+    assert cached.__reduce__()[0] is copyreg.__newobj__  # type: ignore[attr-defined]
+    shared = [7]
+    pair = pickle.loads(pickle.dumps([_FastCached(1, shared), _FastCached(2, shared)]))
+    assert pair[0].b is pair[1].b  # one object, pickled once
 
 
 def _with_body_methods(dc: Decorator, frozen: bool) -> list[Any]:

@@ -342,6 +342,8 @@ class FilePhase:
         self._workers: list[Any] = []
         self._job: _Job | None = None
         self._mine: list[tuple[int, FileEntry, dict[int, Any]]] = []
+        #: whether the pool was closed (every task done): a worker that ends then ends normally
+        self._closed = False
         todo: list[FoundFile] = []
         for t in targets:
             hit = None
@@ -446,7 +448,7 @@ class FilePhase:
             result.wait(0.1)
             for p in self._workers:
                 code = p.exitcode
-                if code is not None:
+                if code is not None and not (code == 0 and self._closed):  # (0: closed, done)
                     raise WorkerLost(
                         f"a worker process ended before its files were checked ({_how(code)}); "
                         "run again with fewer --jobs (--jobs 1: no worker processes)"
@@ -474,6 +476,10 @@ class FilePhase:
         if self._results is None:
             self._help()
             got = [r for chunk in self._waited(self._async) for r in chunk] + self._mine
+            # every task was queued at the start: the workers end now, while this process goes
+            # on with the rules that wait for their views (:meth:`wait` reaps them)
+            self._pool.close()
+            self._closed = True
             self._results = [sorted(got, key=lambda r: r[0])]
         return self._results
 
@@ -518,7 +524,7 @@ class FilePhase:
             except BaseException:  # Ctrl-C while waiting, or a worker failed
                 self.terminate()
                 raise
-            self._pool.close()
+            self._pool.close()  # (closed already, unless no view was asked for)
             self._pool.join()
             _RUNNING.remove(self._pool)
             self._async = self._pool = None

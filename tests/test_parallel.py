@@ -673,3 +673,35 @@ def test_jobs_cache_entries_are_the_same(
         "svc00/latin.py": ["prodready-skipped-file"],
         "svc01/blob.js": ["prodready-skipped-file"],
     }
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_the_pool_is_closed_once_the_workers_results_are_in(
+    forked_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers end while this process runs the rules that read their views: the pool is
+    closed when their results are in (the first such rule asks), not after the last rule."""
+    import multiprocessing.pool
+
+    from linter import engine
+
+    events: list[str] = []
+    real_close = multiprocessing.pool.Pool.close
+    real_run = engine._run_policy
+
+    def close(self: Any) -> None:
+        events.append("close")
+        real_close(self)
+
+    def run(pol: Any, ctx: Any, arg: Any, where: str, notes: Any) -> Any:
+        if where == "(repo)":
+            events.append(pol.meta.id)
+        return real_run(pol, ctx, arg, where, notes)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "close", close)
+    monkeypatch.setattr(engine, "_run_policy", run)
+    monkeypatch.chdir(forked_tree)
+    scan(ScanOptions(paths=["."], jobs=3))
+    first = events.index("close")
+    assert events[first - 1] == "code-cors-wildcard"  # the first rule reading the code index
+    assert "env-template-incomplete" in events[first:]

@@ -92,3 +92,23 @@ def test_bad_class_regex_is_reported_not_raised(tmp_path: Path) -> None:
 def test_no_alert_rules_means_no_finding(tmp_path: Path) -> None:
     _write(tmp_path, {"README.md": "# x\n"})
     assert triples(run_scan(["."], cwd=tmp_path, select=["obs-missing-critical-alerts"])) == []
+
+
+def test_missing_docs_finds_a_runbook_by_any_spelling(tmp_path: Path) -> None:
+    """A runbook is any file or directory whose name holds ``runbook`` or ``run-book``, in any
+    case (the Kelvin sign counts as a ``k``, as the pattern's case folding has it)."""
+    base = {"README.md": "# x\n", "SECURITY.md": "x\n", "package.json": '{"name": "x"}\n'}
+    for name in (
+        "docs/RunBook.md",
+        "ops/Run-Books/db.md",
+        "docs/oncall-runbooks.txt",
+        "ops/RUNBOO\u212a.md",
+    ):
+        root = tmp_path / str(abs(hash(name)))
+        _write(root, {**base, name: "x\n"})
+        assert triples(run_scan(["."], cwd=root, select=["repo-missing-docs"])) == [], name
+    root = tmp_path / "none"
+    _write(root, {**base, "docs/run_book.md": "x\n", "docs/book.md": "x\n"})
+    result = run_scan(["."], cwd=root, select=["repo-missing-docs"])
+    assert triples(result) == ["README.md:1:1 repo-missing-docs"]
+    assert result.active[0].message == "Repo has no runbook."

@@ -27,6 +27,16 @@ _SECURITY = lazy(r"(?i)^(\.github/|docs/)?security(\.(md|markdown|rst|txt|adoc))
 _RUNBOOK = lazy(r"(?i)(^|/)[^/]*run-?books?[^/]*(/|$)")
 
 
+def _has_runbook(index: RepoIndex, rels: list[str]) -> bool:
+    """Does a path name a runbook? Each path the pattern matches holds ``runbook`` or
+    ``run-book`` once case-folded (``K``, the Kelvin sign, folds to ``k`` as the pattern's
+    ``(?i)`` matches it), so the paths are searched only when their case-folded text does."""
+    folded = index.memo(("repo-relative-paths-folded",), lambda: "\n".join(rels).casefold())
+    if "runbook" not in folded and "run-book" not in folded:
+        return False
+    return any(_RUNBOOK.search(r) for r in rels)
+
+
 @policy(
     id="repo-missing-docs",
     kinds=ALL_KINDS,
@@ -78,7 +88,7 @@ def missing_docs(ctx: CheckContext, index: RepoIndex) -> Iterator[Finding]:
     missing = []
     if readme(index) is None:
         missing.append("README")
-    if not any(_RUNBOOK.search(r) for r in rels):
+    if not _has_runbook(index, rels):
         missing.append("runbook")
     if not any(_SECURITY.match(r) for r in rels):
         missing.append("SECURITY.md")

@@ -273,34 +273,43 @@ def _take(job: _Job) -> tuple[int, int] | None:
     return job.spans[n]
 
 
-def _work_next(_: int) -> list[tuple[int, FileEntry, dict[int, Any]]]:
+#: a span's results: its first target's position, each target's entry, and per prefetched view
+#: built from parts (by number) each target's part (``...`` for a target it does not cover),
+#: with the notes computing a part made (by view number and position; most have none). Lists
+#: in target order, not a tuple and a dict per file: a worker sends tens of thousands of them
+SpanResult = tuple[
+    int, list[FileEntry | None], dict[int, list[Any]], dict[tuple[int, int], list[Any]]
+]
+
+
+def _work_next(_: int) -> SpanResult | None:
     """A worker's task: the next span nobody has taken (none once this process took the rest).
     One task per span, so that each span's results come back as soon as they are done: this
     process unpickles them while the workers go on, not all at once after the last span."""
     job = _JOB
     assert job is not None
     span = _take(job)
-    return [] if span is None else _work(span, job)
+    return None if span is None else _work(span, job)
 
 
-def _work(span: tuple[int, int], job: _Job) -> list[tuple[int, FileEntry, dict[int, Any]]]:
-    """The entries of the targets ``span`` holds, each with its position in the targets and
-    its parts of the prefetched views built from parts (view number -> (part, its notes))."""
+def _work(span: tuple[int, int], job: _Job) -> SpanResult:
+    """The entries of the targets ``span`` holds and their parts of the prefetched views built
+    from parts (see :data:`SpanResult`)."""
     notes = job.index.notifications
     parted = [(n, v.part) for n, v in enumerate(job.prefetch) if v.part is not None]
-    out = []
+    entries: list[FileEntry | None] = []
+    values: dict[int, list[Any]] = {n: [] for n, _ in parted}
+    noted: dict[tuple[int, int], list[Any]] = {}
     for i in range(span[0], span[1]):
         target = job.targets[i]
-        entry = scan_file(job.index, target, job.policies, job.contexts)
-        got: dict[int, Any] = {}
+        entries.append(scan_file(job.index, target, job.policies, job.contexts))
         for n, part in parted:
             before = len(notes)
             share = part(job.index, target)
-            if share is not None:
-                got[n] = (share[0], notes[before:])
-        if entry is not None:
-            out.append((i, entry, got))
-    return out
+            values[n].append(... if share is None else share[0])
+            if len(notes) > before:
+                noted[n, i] = notes[before:]
+    return span[0], entries, values, noted
 
 
 class FilePhase:
@@ -333,7 +342,7 @@ class FilePhase:
         self.used_workers = False
         #: whether worker processes compute some repo-wide views
         self.prefetching = False
-        self._results: list[list[tuple[int, FileEntry, dict[int, Any]]]] | None = None
+        self._results: list[SpanResult] | None = None
         #: this process's share of the file checks, by position in ``_todo`` (see run_here)
         self._extra: dict[int, FileEntry] | None = None
         #: with workers: the worker processes started (any that ends before the pool is
@@ -341,7 +350,7 @@ class FilePhase:
         #: process took
         self._workers: list[Any] = []
         self._job: _Job | None = None
-        self._mine: list[tuple[int, FileEntry, dict[int, Any]]] = []
+        self._mine: list[SpanResult] = []
         #: whether the pool was closed (every task done): a worker that ends then ends normally
         self._closed = False
         todo: list[FoundFile] = []
@@ -459,7 +468,7 @@ class FilePhase:
         """Take the spans no worker has started yet: this process would otherwise wait idle."""
         job = self._job
         while job is not None and (span := _take(job)) is not None:
-            self._mine.extend(_work(span, job))
+            self._mine.append(_work(span, job))
 
     def _helped(self, task: Any) -> Any:
         """A view a worker computes whole (``task``, its ``AsyncResult``), after helping."""
@@ -471,16 +480,16 @@ class FilePhase:
         if self.store is not None:
             self.store.put(entry)
 
-    def _chunks(self) -> list[list[tuple[int, FileEntry, dict[int, Any]]]]:
-        """The workers' results (waiting for them the first time)."""
+    def _chunks(self) -> list[SpanResult]:
+        """Every span's results, in target order (waiting for the workers the first time)."""
         if self._results is None:
             self._help()
-            got = [r for chunk in self._waited(self._async) for r in chunk] + self._mine
+            got = [r for r in self._waited(self._async) if r is not None] + self._mine
             # every task was queued at the start: the workers end now, while this process goes
             # on with the rules that wait for their views (:meth:`wait` reaps them)
             self._pool.close()
             self._closed = True
-            self._results = [sorted(got, key=lambda r: r[0])]
+            self._results = sorted(got, key=lambda r: r[0])
         return self._results
 
     def _assembled(
@@ -490,12 +499,14 @@ class FilePhase:
         assert view.assemble is not None
         parts: dict[str, Any] = {}
         notes: list[Notification] = []
-        for chunk in self._chunks():
-            for t, _, got in chunk:
-                if i in got:
-                    value, noted = got[i]
-                    parts[self._todo[t].path] = value
-                    notes.extend(noted)
+        todo = self._todo
+        for start, _, values, noted in self._chunks():
+            for t, value in enumerate(values[i], start):
+                if value is not ...:
+                    parts[todo[t].path] = value
+            for (n, _t), made in noted.items():
+                if n == i:
+                    notes.extend(made)
         return view.assemble(index, parts), notes
 
     def run_here(self) -> None:
@@ -535,8 +546,11 @@ class FilePhase:
             for n in here[0].notifications if here is not None else ():
                 noted.setdefault(n.path, []).append(n)
             extras = self._extra or {}
-            for chunk in chunks:
-                for i, entry, _ in chunk:
+            for start, span_entries, _, _ in chunks:
+                for i, found in enumerate(span_entries, start):
+                    if found is None:
+                        continue
+                    entry = found
                     extra = extras.get(i)
                     if (
                         extra is None

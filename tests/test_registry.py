@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from linter import registry
 from linter.model import ArtifactKind, Finding, Severity
 from linter.policy import CheckContext, policy
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _make(rule_id: str) -> Any:
@@ -102,3 +107,23 @@ def test_reports_on_is_a_subset_of_kinds() -> None:
     assert pol.meta.report_kinds == {ArtifactKind.K8S}
     wide = _make("wide-rule").meta
     assert wide.report_kinds == wide.kinds  # no reports_on: all its kinds
+
+
+def test_loading_every_policy_imports_no_dependency_parser(tmp_path: Path) -> None:
+    """Loading the registry (every policy module: before a parallel scan forks) imports neither
+    packaging nor pip-audit; the dependency rules import them when they parse a requirement."""
+    (tmp_path / "requirements.txt").write_text("flask>=2.0\n")
+    code = (
+        "import sys\n"
+        "from linter import registry\n"
+        "registry.load()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'packaging', 'pip_audit'}))\n"
+        "from linter.engine import ScanOptions, scan\n"
+        f"result = scan(ScanOptions(paths=[{str(tmp_path)!r}], select=['deps-unpinned']))\n"
+        "print([f.rule_id for f in result.findings], 'packaging' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "['deps-unpinned'] True"]

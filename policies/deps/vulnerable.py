@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from packaging.version import InvalidVersion, Version
-
 from linter.index import RepoIndex
 from linter.model import ArtifactKind, Finding, Notification, NotificationLevel, Severity
 from linter.policy import CheckContext, policy
 from policies.deps.requirements import Dep, deps_of, npm_sources, python_sources
 
-if TYPE_CHECKING:  # linter.osv imports pip-audit (~0.4 s): only when there is something to audit
+# linter.osv imports pip-audit (~0.4 s), packaging ~13 ms: each only when it is used
+if TYPE_CHECKING:
     from linter.osv import OsvDatabase
 
 K = ArtifactKind
@@ -107,6 +106,8 @@ def _message(dep: Dep, vulns: Sequence[tuple[str, tuple[str, ...], tuple[str, ..
 
 
 def _version_key(text: str) -> Any:
+    from packaging.version import Version
+
     from linter.osv import pypi_key, semver_key
 
     k = pypi_key(text)
@@ -117,6 +118,7 @@ def _version_key(text: str) -> Any:
 
 
 def _python_findings(ctx: CheckContext, index: RepoIndex, be: _Backend) -> Iterator[Finding]:
+    from packaging.version import InvalidVersion, Version
     from pip_audit._service.interface import ResolvedDependency
 
     for src in python_sources(index):

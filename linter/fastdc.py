@@ -109,8 +109,6 @@ def _reduce_of(
     write and two thirds to read. An instance with attributes beyond its fields (a
     ``cached_property``'s value), a subclass's, or one missing a field pickles the default way."""
     get = _getter(names)
-    # the generated ``__init__`` when it only sets the fields (no ``__post_init__``, every
-    # field a positional parameter): it fills the instance dict the fastest
     rebuild = _rebuild_slots if slots else _rebuild_dict
     keys = frozenset(names)
 
@@ -120,7 +118,8 @@ def _reduce_of(
                 values = get(self)
             except AttributeError:  # a field never set (init=False, no default)
                 pass
-            else:
+            else:  # ``by_init``: the generated ``__init__`` only sets the fields (no
+                # ``__post_init__``, each field a positional parameter), the fastest way
                 return (cls, values) if by_init else (rebuild, (cls, values))
         return copyreg.__newobj__, (type(self),), self.__getstate__()  # type: ignore[attr-defined]
 

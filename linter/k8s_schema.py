@@ -14,6 +14,7 @@ import difflib
 import importlib.util
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -168,11 +169,19 @@ def _plain_key(key: Any) -> str:
 
 
 def to_plain(value: Any) -> Any:
-    """ruamel nodes → plain JSON values (dates as the strings Kubernetes would receive)."""
+    """ruamel nodes → plain JSON values (dates as the strings Kubernetes would receive). A
+    ruamel mapping's pairs and a sequence's items are read as its ``OrderedDict``/``list`` base
+    holds them, which is what its own (pure Python) iteration gives, at a fraction of the cost:
+    its merged keys are in that storage too (only ``__getitem__`` looks beyond it, for a key the
+    storage lacks)."""
+    t = type(value)
+    if t is str:
+        return value
     if isinstance(value, dict):
-        return {_plain_key(k): to_plain(v) for k, v in value.items()}
+        pairs = OrderedDict.items(value) if isinstance(value, OrderedDict) else value.items()
+        return {_plain_key(k): to_plain(v) for k, v in pairs}
     if isinstance(value, list):
-        return [to_plain(v) for v in value]
+        return [to_plain(v) for v in list.__iter__(value)]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):

@@ -274,3 +274,55 @@ spec:
         - name: api
           image: ghcr.io/acme/api:1.4.2
 """
+
+
+def _plain_by_own_iteration(value: Any) -> Any:
+    """:func:`k8s_schema.to_plain` as written with the ruamel objects' own iteration."""
+    if isinstance(value, dict):
+        return {ks._plain_key(k): _plain_by_own_iteration(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_by_own_iteration(v) for v in value]
+    return ks.to_plain(value)
+
+
+MERGED = """\
+base: &base {a: 1, b: [x, {c: 2}]}
+top:
+  <<: *base
+  b: [y]
+  d: 2024-01-02
+  ? {k: v}
+  : flow key
+list:
+- *base
+- {<<: *base, e: 3}
+"""
+
+
+def test_to_plain_reads_ruamel_objects_as_their_own_iteration_does() -> None:
+    """Merge keys (the merged keys are in the mapping's storage), nested sequences, flow-mapping
+    keys, dates: the same plain values as iterating the ruamel objects themselves."""
+    from linter.model import ArtifactKind
+    from linter.parsers.yaml import ParseError, parse_yaml
+    from linter.source import SourceFile
+
+    texts = [MERGED]
+    if CORPUS.is_dir():
+        texts += [p.read_text("utf-8", "replace") for p in sorted(CORPUS.rglob("*.y*ml"))[:400]]
+    compared = 0
+    for text in texts:
+        try:
+            parsed = parse_yaml(SourceFile("x.yaml", "/x.yaml", ArtifactKind.YAML, text))
+        except ParseError:
+            continue
+        for doc in parsed.documents:
+            assert ks.to_plain(doc.data) == _plain_by_own_iteration(doc.data)
+            compared += 1
+    assert compared > 1
+    parsed = parse_yaml(SourceFile("x.yaml", "/x.yaml", ArtifactKind.YAML, MERGED))
+    assert ks.to_plain(parsed.documents[0].data)["top"] == {
+        "a": 1,
+        "b": ["y"],
+        "d": "2024-01-02",
+        "{k}": "flow key",
+    }

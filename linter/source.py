@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import field
 from functools import cached_property
+from typing import Any
 
 from linter.fastdc import dataclass
 from linter.model import ArtifactKind
@@ -18,6 +19,8 @@ class SourceFile:
     kind: ArtifactKind
     text: str
     _lines: list[str] | None = field(default=None, repr=False)
+    #: which prefilters' literals occur in the text (``linter.literals``: computed once)
+    literal_hits: Any = field(default=None, repr=False)
 
     @cached_property
     def lines(self) -> list[str]:

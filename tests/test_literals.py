@@ -106,8 +106,10 @@ def test_a_run_on_a_few_files_stays_on_the_loop(
     """A pre-commit run reads a few files: no prefilter switches to RE2 (nor compiles it)."""
     from linter.cli import main
 
-    compiled: list[tuple[str, ...]] = []
+    compiled: list[object] = []
     monkeypatch.setattr(literals, "_re2_pattern", lambda lits: compiled.append(lits))
+    monkeypatch.setattr(literals, "_re2_set", lambda tests: compiled.append(tests))
+    monkeypatch.setattr(literals, "_SET", None)
     for prefilter in (code_index._PREFILTER, bandit_run._LITERALS, detect._FILE_NEEDLES):
         monkeypatch.setattr(prefilter, "_calls", 0)
         monkeypatch.setattr(prefilter, "_test", prefilter._counted)
@@ -118,3 +120,78 @@ def test_a_run_on_a_few_files_stays_on_the_loop(
     assert main(["check", ".", "--no-cache"]) in (0, 1)
     assert compiled == []
     assert 0 < code_index._PREFILTER._calls <= literals.BULK_AFTER
+
+
+# texts with the characters lower-casing and RE2's case folding treat apart
+folded = st.lists(
+    st.sampled_from(
+        ["a", "b", "ab", "A", "B", "k", "K", "\u212a", "i", "I", "\u0130", "\u017f", "s"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+def _source(text: str) -> Any:
+    from linter.model import ArtifactKind
+    from linter.source import SourceFile
+
+    return SourceFile("x.txt", "/x.txt", ArtifactKind.TEXT, text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(folded)
+def test_in_source_answers_as_the_loop_with_one_set_pass(sample: str) -> None:
+    """In bulk, each test's answer for a file comes from one RE2 set pass kept with the file;
+    a lowered test answers exactly as its literals in the lower-cased text (the Kelvin sign
+    lower-cases to ``k``, ``İ`` to ``i`` and a combining dot, ``ſ`` stays itself)."""
+    tests = _set_tests()
+    src = _source(sample)
+    for lit in tests:
+        want = lit.loop(sample.lower() if lit.lowered else sample)
+        assert lit.in_source(src) == want, (lit.literals, lit.lowered)
+    assert src.literal_hits is not None and src.literal_hits is not False
+
+
+_SET_TESTS: list[Literals] = []
+
+
+def _set_tests() -> list[Literals]:
+    """Tests made before the set is compiled (their slots are in it), all in bulk."""
+    if not _SET_TESTS:
+        _SET_TESTS.extend(
+            [
+                Literals(["ai", "ik", "ks"], lowered=True),
+                Literals(["ab", "bk"], lowered=True),
+                Literals(["Ab", "K", "i"]),
+            ]
+        )
+        literals._SET = None  # compiled again, with them
+    for lit in _SET_TESTS:
+        lit._calls = literals.BULK_AFTER + 1
+    return _SET_TESTS
+
+
+def test_in_source_cases_and_a_test_made_after_the_set() -> None:
+    lowered, _, plain = _set_tests()
+    cases = {
+        "a\u0130k": True,
+        "A\u212aS": True,
+        "A\u212a": False,
+        "xKs": True,
+        "\u212as": True,
+        "pa\u017f": False,
+    }
+    for text, want in cases.items():
+        assert lowered.in_source(_source(text)) == want, text
+    assert plain.in_source(_source("xab")) is False and plain.in_source(_source("xAb")) is True
+    src = _source("late needle")
+    assert lowered.in_source(src) is False  # the set is compiled now, and the pass kept
+    late = Literals(["needle"], lowered=True)
+    late._calls = literals.BULK_AFTER + 1
+    assert late.in_source(src) is True  # not in the set: its own test
+    assert late.in_source(_source("hay")) is False
+
+
+def test_lowered_literals_must_be_lower_case() -> None:
+    with pytest.raises(ValueError):
+        Literals(["Token"], lowered=True)

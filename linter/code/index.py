@@ -591,7 +591,7 @@ def _indexed(index: RepoIndex, f: FoundFile) -> bool:
 def _facts_of(index: RepoIndex, f: FoundFile) -> CodeFile | None:
     """A code file's facts; None when it cannot be read, fails the prefilter or the parse."""
     src = index.source(f)
-    if src is None or not passes_prefilter(src.text):
+    if src is None or not _PREFILTER.in_source(src):
         return None
     return _parse_file(index, src)
 

@@ -267,7 +267,7 @@ FILE_NEEDLES: tuple[str, ...] = (
     "eyj",
     "akia",
 )
-_FILE_NEEDLES = Literals(FILE_NEEDLES)
+_FILE_NEEDLES = Literals(FILE_NEEDLES, lowered=True)
 #: the line prefilter (only in files that passed): a line holding none of these is skipped
 LINE_NEEDLES: tuple[str, ...] = (
     *NAME_NEEDLES,
@@ -815,6 +815,8 @@ def line_windows(line: str, cols: Iterable[int]) -> list[tuple[int, str]]:
 
 def scan_source(src: SourceFile) -> tuple[Candidate, ...]:
     """Every secret candidate in one file (option-independent)."""
+    if not _FILE_NEEDLES.in_source(src):  # (most files: no lower-cased copy made)
+        return ()
     text = src.text
     low = text.lower()
     hits = _needle_lines(low)

@@ -118,30 +118,27 @@ def test_pickles_alike(options: dict[str, Any]) -> None:
             ]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _StdChecked:
-    """Validates in ``__post_init__``; ``n`` is set there (``init=False``)."""
+def _checked(dc: Decorator, name: str) -> Any:
+    """A frozen slots class that validates in ``__post_init__`` and sets ``n`` there
+    (``init=False``), made by ``dc`` and importable as ``name`` (for pickle)."""
 
-    a: int
-    n: int = dataclasses.field(init=False)
+    @dc(frozen=True, slots=True)
+    class Checked:
+        a: int
+        n: int = dataclasses.field(init=False)
 
-    def __post_init__(self) -> None:
-        if self.a < 0:
-            raise ValueError("negative")
-        object.__setattr__(self, "n", self.a * 2)
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+            object.__setattr__(self, "n", self.a * 2)
+
+    Checked.__qualname__ = Checked.__name__ = name
+    globals()[name] = Checked
+    return Checked
 
 
-@fastdc.dataclass(frozen=True, slots=True)
-class _FastChecked:
-    """:class:`_StdChecked`, with the fast decorator."""
-
-    a: int
-    n: int = dataclasses.field(init=False)
-
-    def __post_init__(self) -> None:
-        if self.a < 0:
-            raise ValueError("negative")
-        object.__setattr__(self, "n", self.a * 2)
+_StdChecked = _checked(dataclasses.dataclass, "_StdChecked")
+_FastChecked = _checked(fastdc.dataclass, "_FastChecked")
 
 
 @fastdc.dataclass

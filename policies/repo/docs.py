@@ -29,7 +29,7 @@ _RUNBOOK = lazy(r"(?i)(^|/)[^/]*run-?books?[^/]*(/|$)")
 
 def _has_runbook(index: RepoIndex, rels: list[str]) -> bool:
     """Does a path name a runbook? Each path the pattern matches holds ``runbook`` or
-    ``run-book`` once case-folded (``K``, the Kelvin sign, folds to ``k`` as the pattern's
+    ``run-book`` once case-folded (the Kelvin sign, U+212A, folds to ``k``, as the pattern's
     ``(?i)`` matches it), so the paths are searched only when their case-folded text does."""
     folded = index.memo(("repo-relative-paths-folded",), lambda: "\n".join(rels).casefold())
     if "runbook" not in folded and "run-book" not in folded:

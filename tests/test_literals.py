@@ -76,21 +76,30 @@ def test_literals_must_be_non_empty_ascii() -> None:
 
 
 @pytest.mark.parametrize(
-    ("test", "lits", "lower"),
+    ("test", "lower"),
     [
-        (code_index.passes_prefilter, code_index.PREFILTER_LITERALS, False),
-        (bandit_run.needs_bandit, [x for r in bandit_run.RULES for x in r.literals], True),
+        (code_index._PREFILTER, False),
+        (bandit_run._LITERALS, True),
+        (detect._FILE_NEEDLES, True),
     ],
+    ids=["code-index", "bandit", "secrets"],
 )
 def test_the_prefilters_answer_as_before_in_bulk(
-    monkeypatch: pytest.MonkeyPatch, test: Any, lits: list[str], lower: bool
+    monkeypatch: pytest.MonkeyPatch, test: Literals, lower: bool
 ) -> None:
-    monkeypatch.setattr(literals, "BULK_AFTER", 0)
+    """The prefilters as the scan asks them (``in_source``: the RE2 set pass), in bulk."""
+    from linter.model import ArtifactKind
+    from linter.source import SourceFile
+
+    monkeypatch.setattr(test, "_calls", literals.BULK_AFTER + 1)
+    lits = test.literals
     texts = ["nothing here", "import os", "x = PASSWORD", "Ev" + "al(x)", "SELECT 1", "Ünïcødé"]
-    texts += [f"{lit.upper()} {lit}" for lit in lits]
+    texts += [f"{lit.upper()} {lit}" for lit in lits] + [lit.upper() for lit in lits]
     for t in texts:
         want = any(x in (t.lower() if lower else t) for x in lits)
-        assert test(t) == want, t
+        src = SourceFile("x.py", "/x.py", ArtifactKind.PYTHON, t)
+        assert test.in_source(src) == want, t
+        assert src.literal_hits not in (None, False)  # answered by the set
 
 
 def test_the_secret_scan_file_prefilter_in_bulk(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,10 +71,6 @@ PREFILTER_LITERALS = (
 _PREFILTER = Literals(PREFILTER_LITERALS)
 
 
-def passes_prefilter(text: str) -> bool:
-    return _PREFILTER(text)
-
-
 _TEST_FILE = lazy(
     r"(^|/)(tests?|__tests__|__mocks__|spec|e2e|cypress|fixtures|testdata)/|"
     r"(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py)$|\.(test|spec|stories)\.[cm]?[jt]sx?$"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from linter import __version__
+from linter import __version__, fastdc
 from linter.errors import ConfigError, RegistryError, WorkerLost, raised_at
 from linter.model import Severity
 
@@ -465,10 +465,10 @@ def main(argv: Sequence[str] | None = None, *, restore: bool = True) -> int:
     """The CLI, with the collector's thresholds and the SIGTERM handler set for a run (and
     restored afterwards, for a caller that goes on: the tests; :func:`entry`, which ends the
     process next, keeps the thresholds)."""
-    import signal
-
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
+    import signal  # after: importing it (its enums) could start a collection
+
     try:
         handler = signal.signal(signal.SIGTERM, _terminated)
     except ValueError:  # not the main thread: signals are not ours to handle
@@ -535,6 +535,7 @@ def entry() -> None:
     global _KEPT_FOR_EXIT
     _KEPT_FOR_EXIT = []
     code = main(restore=False)
+    fastdc.save_code_cache()  # the dataclass methods compiled for the first time, for next runs
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:  # None: the process was started with it closed

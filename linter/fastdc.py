@@ -12,18 +12,31 @@ and the standard rules for when ``__hash__`` is added, set to None or left alone
 ``tests/test_fastdc.py`` compares both decorators on the same classes. ``order=True`` and
 ``unsafe_hash=True`` take the standard decorator unchanged.
 
+The ``__init__`` and the frozen guards the standard decorator still writes are compiled once per
+install, not once per run: their compiled code is kept, by source text, in a file next to this
+module's bytecode (``__pycache__/fastdc.<tag>.methods``), as Python keeps a module's. Compiling
+them was about 13 ms of a 100 ms pre-commit run; see :func:`_cached_exec`.
+
 Every dataclass of prodready uses this one (ruff bans ``dataclasses.dataclass`` in ``linter/``
 and ``policies/``); ``field``, ``replace``, ``fields`` and the rest come from :mod:`dataclasses`
 as usual.
 """
 
 from __future__ import annotations
+import __future__
 
+import binascii
 import copyreg
 import dataclasses
+import importlib.util
+import marshal
+import os
+import sys
 from _thread import get_ident
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from operator import attrgetter
+from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
@@ -144,6 +157,151 @@ def _pickles_by_default(cls: type) -> bool:
     return setstate is None or getattr(setstate, "__name__", "") == "_dataclass_setstate"
 
 
+# -- the compiled code of the generated methods, kept between runs ---------------------------
+#: the first bytes of the file: what wrote it and the bytecode's version (a Python whose magic
+#: number differs cannot run this code); the prodready version follows, then a CRC of the rest
+_HEADER = b"prodready fastdc methods\0" + importlib.util.MAGIC_NUMBER
+#: at most this many kept; a bigger file keeps only the code the run that writes it used
+MAX_KEPT = 4096
+
+
+def _version() -> bytes:
+    from linter import __version__
+
+    return __version__.encode() + b"\0"
+
+
+def _future_flags() -> int:
+    """The compiler flags of :mod:`dataclasses`' own ``from __future__`` imports: ``exec`` of a
+    string compiles it with the calling module's, and so must :func:`_cached_exec` (under this
+    module's ``annotations`` import, the generated ``__init__``'s annotations would be strings)."""
+    feature = type(__future__.annotations)
+    return sum(f.compiler_flag for f in vars(dataclasses).values() if isinstance(f, feature))
+
+
+class _Codes:
+    """Compiled code by source text: what the file held, and what this process compiled."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+        self.known: dict[str, CodeType] | None = None  # None: the file is not read yet
+        self.used: set[str] = set()
+        self.added = 0
+        self.compiled = 0  # compiles by this process (the tests count them)
+        self.flags = _future_flags()
+
+    def load(self) -> dict[str, CodeType]:
+        if self.known is None:
+            self.path = code_cache_path()
+            self.known = _read(self.path) if self.path is not None else {}
+        return self.known
+
+    def code(self, source: str) -> CodeType:
+        known = self.load()
+        self.used.add(source)
+        code = known.get(source)
+        if code is None:
+            code = compile(source, "<string>", "exec", flags=self.flags, dont_inherit=True)
+            self.compiled += 1
+            self.added += 1
+            known[source] = code
+        return code
+
+
+_CODES = _Codes()
+
+
+def code_cache_path() -> str | None:
+    """Where the compiled methods are kept: beside this module's bytecode (under
+    ``sys.pycache_prefix`` when that is set); None where Python keeps no bytecode."""
+    try:
+        pyc = importlib.util.cache_from_source(__file__)
+    except (NotImplementedError, ValueError):  # no cache tag (sys.implementation)
+        return None
+    return pyc.removesuffix(".pyc") + ".methods"
+
+
+def _read(path: str) -> dict[str, CodeType]:
+    """The file's code by source text; empty when it is missing, of another version, damaged
+    (its CRC) or not what this module writes."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return {}
+    head = _HEADER + _version()
+    if not data.startswith(head) or len(data) < len(head) + 4:
+        return {}
+    crc, payload = data[len(head) : len(head) + 4], data[len(head) + 4 :]
+    if binascii.crc32(payload).to_bytes(4, "big") != crc:
+        return {}
+    try:
+        known = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(known, dict) or not all(
+        isinstance(k, str) and isinstance(v, CodeType) for k, v in known.items()
+    ):
+        return {}
+    return known
+
+
+def save_code_cache(*, force: bool = False) -> bool:
+    """Write the file again when this process compiled something new; as Python writes a
+    module's bytecode: not when ``sys.dont_write_bytecode`` is set (unless ``force``: an
+    explicit request, as ``compileall`` is), atomically, and silently not where it cannot.
+    Returns whether it wrote."""
+    codes = _CODES
+    if codes.added == 0 or codes.known is None or codes.path is None:
+        return False
+    if sys.dont_write_bytecode and not force:
+        return False
+    known = codes.known
+    if len(known) > MAX_KEPT:
+        known = {src: known[src] for src in codes.used}
+    payload = marshal.dumps(known)
+    data = _HEADER + _version() + binascii.crc32(payload).to_bytes(4, "big") + payload
+    tmp = f"{codes.path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(codes.path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, codes.path)
+    except OSError:
+        with suppress(OSError):
+            os.unlink(tmp)
+        return False
+    codes.added = 0
+    return True
+
+
+def _cached_exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
+    """``exec`` as :mod:`dataclasses` calls it, with the compiled code of a source text it
+    compiled before (in this run or, through the file, an earlier one); a code object is what
+    ``compile`` gives for the same text, flags and name, as a module's ``.pyc`` is."""
+    code = _CODES.code(source) if isinstance(source, str) else source
+    exec(code, globals, locals)
+
+
+@contextmanager
+def _compiles_cached() -> Iterator[None]:
+    """:mod:`dataclasses` calls the ``exec`` its module globals give, then the builtin: for the
+    standard decorator's run on one of our classes, they give :func:`_cached_exec`."""
+    space = vars(dataclasses)
+    before = space.get("exec", _MISSING)
+    space["exec"] = _cached_exec
+    try:
+        yield
+    finally:
+        if before is _MISSING:
+            space.pop("exec", None)
+        else:
+            space["exec"] = before
+
+
+_MISSING = object()
+
+
 def _process(
     cls: type[_T],
     *,
@@ -159,15 +317,17 @@ def _process(
 ) -> type[_T]:
     options = {"init": init, "frozen": frozen, "match_args": match_args, "kw_only": kw_only}
     if order or unsafe_hash:  # rare: the standard decorator does it all
-        return dataclasses.dataclass(
-            cls, repr=repr, eq=eq, order=order, unsafe_hash=unsafe_hash, slots=slots, **options
-        )
+        with _compiles_cached():
+            return dataclasses.dataclass(
+                cls, repr=repr, eq=eq, order=order, unsafe_hash=unsafe_hash, slots=slots, **options
+            )
     own = dict(cls.__dict__)  # the class body's, before the decorator (a slots class is new)
     class_hash = own.get("__hash__", dataclasses.MISSING)
     explicit_hash = not (
         class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in own)
     )
-    out = dataclasses.dataclass(cls, repr=False, eq=False, slots=slots, **options)
+    with _compiles_cached():
+        out = dataclasses.dataclass(cls, repr=False, eq=False, slots=slots, **options)
     fields = dataclasses.fields(out)  # type: ignore[arg-type]
     if repr and "__repr__" not in own:
         names = tuple(f.name for f in fields if f.repr)

@@ -3,11 +3,17 @@ decorators and the two are compared on the same operations."""
 
 from __future__ import annotations
 
+import binascii
 import copy
 import copyreg
 import dataclasses
 import functools
+import importlib.util
+import marshal
+import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -337,3 +343,198 @@ def test_order_and_unsafe_hash_take_the_standard_path() -> None:
     assert Ordered(1) < Ordered(2)
     assert hash(Hashed(1)) == hash((1,))
     assert "<lambda>" not in Ordered.__eq__.__qualname__
+
+
+# -- the compiled methods kept between runs ----------------------------------------------------
+def _body(dc: Decorator, **options: Any) -> type:
+    """The same class body each call (a new class object), with every kind of field the
+    generated ``__init__`` handles."""
+
+    @dc(**options)
+    class Record:
+        name: str
+        size: int = 0
+        tags: list[str] = dataclasses.field(default_factory=list)
+        note: dataclasses.InitVar[str] = ""
+        hidden: int = dataclasses.field(default=7, init=False)
+
+        def __post_init__(self, note: str) -> None:
+            object.__setattr__(self, "hidden", len(note))
+
+    return Record
+
+
+@pytest.fixture
+def codes(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh, empty store of compiled methods, kept in ``tmp_path``."""
+    path = str(tmp_path / "__pycache__" / "fastdc.test.methods")
+    monkeypatch.setattr(fastdc, "code_cache_path", lambda: path)
+    fresh = fastdc._Codes()
+    monkeypatch.setattr(fastdc, "_CODES", fresh)
+    return fresh
+
+
+CACHE_OPTIONS = [{}, {"frozen": True}, {"frozen": True, "slots": True}, {"kw_only": True}]
+
+
+@pytest.mark.parametrize("options", CACHE_OPTIONS)
+def test_cached_code_is_the_code_exec_compiles(codes: Any, options: dict[str, Any]) -> None:
+    """The methods compiled through the cache are those ``exec`` gives the standard decorator:
+    the same code and annotations (with this module's and fastdc's ``from __future__ import
+    annotations``, code compiled inheriting fastdc's flags would hold string annotations), from
+    a cold and from a warm cache."""
+    std = _body(dataclasses.dataclass, **options)
+    cold = _body(fastdc.dataclass, **options)
+    assert codes.compiled > 0
+    compiled = codes.compiled
+    warm = _body(fastdc.dataclass, **options)
+    assert codes.compiled == compiled  # the second class body took the code compiled for the first
+    names = ["__init__"] + (["__setattr__", "__delattr__"] if options.get("frozen") else [])
+    for cls in (cold, warm):
+        for name in names:
+            ours, theirs = getattr(cls, name), getattr(std, name)
+            assert ours.__code__ == theirs.__code__, name
+            assert ours.__annotations__ == theirs.__annotations__, name
+            assert ours.__defaults__ == theirs.__defaults__, name
+            assert ours.__kwdefaults__ == theirs.__kwdefaults__, name
+        a = cls(name="a", size=2, note="abc")
+        assert (a.name, a.size, a.tags, a.hidden) == ("a", 2, [], 3)
+    assert "exec" not in vars(dataclasses)  # the standard module is as it was
+
+
+def test_compiled_methods_are_kept_for_the_next_run(codes: Any) -> None:
+    _body(fastdc.dataclass, frozen=True)
+    assert codes.compiled > 0
+    assert fastdc.save_code_cache(force=True)
+    assert not fastdc.save_code_cache(force=True)  # nothing new since: not written again
+    # the next run: a new process reads the file
+    nxt = fastdc._Codes()
+    fastdc._CODES = nxt
+    cls = _body(fastdc.dataclass, frozen=True)
+    assert nxt.compiled == 0
+    assert cls(name="x", note="ab").hidden == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cls(name="x").size = 1  # type: ignore[misc]
+
+
+def _write_then_read(damage: Callable[[bytes], bytes]) -> dict[str, Any]:
+    """What is read of the file a run wrote, once ``damage`` has changed its bytes."""
+    path = fastdc.code_cache_path()
+    if os.path.exists(path):
+        os.unlink(path)
+    fastdc._CODES = fastdc._Codes()
+    _body(fastdc.dataclass)
+    assert fastdc.save_code_cache(force=True)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(damage(data))
+    return fastdc._read(path)
+
+
+def _valid_crc(payload: bytes) -> bytes:
+    head = fastdc._HEADER + fastdc._version()
+    return head + binascii.crc32(payload).to_bytes(4, "big") + payload
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.replace(b"self", b"selg", 1),  # still marshal data: the CRC differs
+        lambda d: d[: len(d) // 2],  # cut short
+        lambda d: d[:10],  # cut inside the header
+        lambda d: b"",
+        lambda d: d.replace(importlib.util.MAGIC_NUMBER, b"\0\0\r\n", 1),  # another Python
+        lambda d: d.replace(fastdc._version(), b"0.0.0-other\0", 1),  # another prodready
+        lambda d: _valid_crc(b"\xff\x00garbage"),  # not marshal data
+        lambda d: _valid_crc(marshal.dumps({"def f(): pass": 1})),  # not code
+        lambda d: _valid_crc(marshal.dumps(["def f(): pass"])),  # not a dict
+    ],
+    ids=["crc", "short", "header", "empty", "magic", "version", "garbage", "not-code", "list"],
+)
+def test_a_damaged_or_foreign_file_is_ignored(codes: Any, damage: Callable[[bytes], bytes]) -> None:
+    assert _write_then_read(lambda d: d)  # undamaged, it is read
+    assert _write_then_read(damage) == {}
+    # and a run with it compiles the methods again, and works
+    nxt = fastdc._Codes()
+    fastdc._CODES = nxt
+    assert _body(fastdc.dataclass)(name="y").size == 0
+    assert nxt.compiled > 0
+
+
+def test_written_as_python_writes_bytecode(
+    codes: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _body(fastdc.dataclass)
+    path = fastdc.code_cache_path()
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert not fastdc.save_code_cache()
+    assert not os.path.exists(path)
+    assert fastdc.save_code_cache(force=True)  # an explicit request writes it
+    assert os.path.exists(path)
+    # where it cannot be written: no error, no temporary file left
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a directory")
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    nxt = fastdc._Codes()
+    fastdc._CODES = nxt
+    monkeypatch.setattr(fastdc, "code_cache_path", lambda: str(blocked / "x.methods"))
+    _body(fastdc.dataclass, frozen=True)
+    assert nxt.compiled > 0
+    assert not fastdc.save_code_cache()
+    assert sorted(os.listdir(tmp_path)) == ["__pycache__", "blocked"]
+
+
+def test_a_full_file_keeps_only_what_the_run_used(
+    codes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _body(fastdc.dataclass)
+    _body(fastdc.dataclass, frozen=True)
+    assert fastdc.save_code_cache(force=True)
+    both = fastdc._read(fastdc.code_cache_path())
+    nxt = fastdc._Codes()
+    fastdc._CODES = nxt
+    monkeypatch.setattr(fastdc, "MAX_KEPT", 1)
+    _body(fastdc.dataclass, kw_only=True)  # a new __init__; the file's other code goes unused
+    assert nxt.compiled == 1
+    assert fastdc.save_code_cache(force=True)
+    kept = fastdc._read(fastdc.code_cache_path())
+    assert set(kept) == nxt.used
+    assert len(kept) == 1 and not set(kept) & set(both)
+
+
+def test_the_console_script_keeps_the_methods(tmp_path: Any) -> None:
+    """A run of the console script writes the methods it compiled beside the bytecode (here
+    under ``PYTHONPYCACHEPREFIX``); a second run reads them and, compiling nothing new, leaves
+    the file as it was (one that compiled anything would write it again)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Dockerfile").write_text("FROM python:3.12\nCMD python app.py\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pyc")
+    cmd = [sys.executable, "-c", "from linter.cli import entry; entry()"]
+    seen = []
+    for _ in range(2):
+        r = subprocess.run(
+            [*cmd, "check", "Dockerfile", "--no-cache"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert r.returncode == 1, r.stderr
+        (kept,) = (tmp_path / "pyc").rglob("fastdc.*.methods")
+        seen.append((kept.stat().st_mtime_ns, kept.read_bytes()))
+    assert seen[0] == seen[1]
+    assert len(fastdc._read(str(kept))) > 10
+
+
+def test_compiled_with_the_future_imports_of_dataclasses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``exec`` compiles with its caller's ``__future__`` flags: those of :mod:`dataclasses`
+    (none in the Pythons we know), never fastdc's own."""
+    import __future__
+
+    assert fastdc._future_flags() == 0
+    monkeypatch.setattr(dataclasses, "annotations", __future__.annotations, raising=False)
+    assert fastdc._future_flags() == __future__.annotations.compiler_flag

@@ -15,7 +15,7 @@ and the standard rules for when ``__hash__`` is added, set to None or left alone
 The ``__init__`` and the frozen guards the standard decorator still writes are compiled once per
 install, not once per run: their compiled code is kept, by source text, in a file next to this
 module's bytecode (``__pycache__/fastdc.<tag>.methods``), as Python keeps a module's. Compiling
-them was about 13 ms of a 100 ms pre-commit run; see :func:`_cached_exec`.
+them took about 10 ms of a 100 ms pre-commit run; see :func:`_cached_exec`.
 
 Every dataclass of prodready uses this one (ruff bans ``dataclasses.dataclass`` in ``linter/``
 and ``policies/``); ``field``, ``replace``, ``fields`` and the rest come from :mod:`dataclasses`

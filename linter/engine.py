@@ -146,10 +146,21 @@ def _prefetch(policies: Sequence[Policy]) -> list[parallel.Prefetch]:
             )
         )
     if any(p.meta.id in bandit_run.RULE_BY_ID for p in repo):
-        out.append(parallel.Prefetch(bandit_run.KEY, bandit_run.run))
+        out.append(parallel.Prefetch(bandit_run.KEY, bandit_run.run, alone=bandit_run.needed))
     for view in fileviews.views_for({p.meta.id for p in repo}):
         out.append(parallel.Prefetch(view.key, view.build, view.part, view.assemble))
     return out
+
+
+def _alone(
+    policies: Sequence[Policy], index: RepoIndex, targets: Sequence[discover.FoundFile]
+) -> list[parallel.Prefetch]:
+    """The views worth a worker of their own in a scan too small for workers: bandit's run
+    (when a bandit rule is on; most of its time is importing bandit). Imports nothing for a
+    scan with no Python target (bandit reads only those)."""
+    if not any(index.kind_of(t) == K.PYTHON for t in targets):
+        return []
+    return [v for v in _prefetch(policies) if v.alone is not None]
 
 
 def _directives(
@@ -324,8 +335,6 @@ def scan(opts: ScanOptions) -> ScanResult:
         target_kinds.add(K.K8S)  # a named chart file or kustomization: what it renders is checked
     if target_kinds is not None:
         policies = [p for p in policies if p.meta.report_kinds & target_kinds]
-    policies = reg.resolve(policies)
-    file_pols = [p for p in policies if p.meta.scope == "file"]
     store, tree_sig = _open_cache(opts, registry, config, enabled, policies, index, explicit)
     if store is not None and tree_sig is not None:
         hit = store.tree_lookup(tree_sig[0])
@@ -344,18 +353,30 @@ def scan(opts: ScanOptions) -> ScanResult:
                 index,
                 timings,
             )
-    lap("setup and discovery")
-    # file by file (one read and one parse per file), from the cache, here or in workers
-    phase = parallel.FilePhase(
-        index,
-        all_targets,
-        file_pols,
-        contexts,
-        jobs=opts.jobs,
-        store=store,
-        progress=opts.progress,
-        prefetch=lambda: _prefetch(policies),
-    )
+    # a scan too small for workers (pre-commit): bandit's run (~40 ms of imports) in one
+    # worker from here on, while this process imports the checks and runs them
+    helper = None
+    if len(all_targets) < parallel.MIN_PARALLEL_FILES:
+        helper = parallel.Helper.start(index, opts.jobs, _alone(policies, index, all_targets))
+    try:
+        policies = reg.resolve(policies)
+        file_pols = [p for p in policies if p.meta.scope == "file"]
+        lap("setup and discovery")
+        # file by file (one read and one parse per file), from the cache, here or in workers
+        phase = parallel.FilePhase(
+            index,
+            all_targets,
+            file_pols,
+            contexts,
+            jobs=opts.jobs,
+            store=store,
+            progress=opts.progress,
+            prefetch=lambda: _prefetch(policies),
+        )
+    except BaseException:  # Ctrl-C, or a crash: the worker stops now
+        if helper is not None:
+            helper.terminate()
+        raise
     try:
         # rendered Helm charts / kustomizations: k8s file policies, findings mapped to templates
         k8s_pols = [p for p in file_pols if K.K8S in p.meta.kinds and not p.meta.raw_source]
@@ -371,7 +392,7 @@ def scan(opts: ScanOptions) -> ScanResult:
         repo_pols = [p for p in policies if p.meta.scope == "repo"]
         waiting: set[str] = set()  # the policies that wait for what the workers compute
         # the code index and the file views: their users last (output is sorted)
-        if phase.prefetching:
+        if phase.prefetching or (helper is not None and helper.prefetching):
             from linter.code.index import CODE_KINDS
 
             ids = {p.meta.id for p in repo_pols}
@@ -391,8 +412,12 @@ def scan(opts: ScanOptions) -> ScanResult:
         if warm_up is not None:
             warm_up()
         entries = {e.path: e for e in phase.wait()}
+        if helper is not None:
+            helper.wait()
     except BaseException:  # Ctrl-C, or a crash: the workers stop now, not after their spans
         phase.terminate()
+        if helper is not None:
+            helper.terminate()
         raise
     for e in entries.values():
         findings.extend(e.findings)

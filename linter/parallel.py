@@ -62,6 +62,10 @@ class Prefetch:
     build: Callable[[RepoIndex], Any]
     part: Callable[[RepoIndex, FoundFile], tuple[Any] | None] | None = None
     assemble: Callable[[RepoIndex, Mapping[str, Any]], Any] | None = None
+    #: a view built whole that is worth a worker of its own even in a scan too small for
+    #: workers (a pre-commit run on a few files), when this says the scan will build it: one
+    #: whose time is mostly importing (bandit's ~40 ms), with a small result
+    alone: Callable[[RepoIndex], bool] | None = None
 
 
 @dataclass
@@ -199,9 +203,13 @@ def _worker_signals(parent: int) -> None:
 _RUNNING: list[Any] = []
 
 
+#: the pids of the helpers (:class:`Helper`) started and not yet reaped
+_HELPERS: list[int] = []
+
+
 def workers_running() -> bool:
     """Whether worker processes are at work (or were, and some died: SIGTERM to the group)."""
-    return bool(_RUNNING)
+    return bool(_RUNNING or _HELPERS)
 
 
 def kill_workers() -> None:
@@ -210,7 +218,11 @@ def kill_workers() -> None:
     pool's task queue, which an idle worker holds while it waits for a task, so a worker killed
     while waiting (SIGTERM to the whole group) makes it wait forever. A worker the pool's
     thread starts in place of a killed one is killed in turn (and one it starts after the last
-    look dies with this process: :func:`_die_with_parent`)."""
+    look dies with this process: :func:`_die_with_parent`). And every helper."""
+    for pid in list(_HELPERS):
+        _kill(pid)
+    if not _RUNNING:
+        return
     import multiprocessing
 
     for _ in range(10):
@@ -223,6 +235,18 @@ def kill_workers() -> None:
             if p.pid is not None:
                 with contextlib.suppress(ChildProcessError):  # the pool's thread reaped it
                     os.waitpid(p.pid, 0)
+
+
+def _kill(pid: int) -> None:
+    """Kill (SIGKILL) and reap a helper."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    with contextlib.suppress(ValueError):
+        _HELPERS.remove(pid)
 
 
 def _how(code: int) -> str:
@@ -578,3 +602,114 @@ def _can_fork() -> bool:
     if sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
         return False
     return not any(name in sys.modules for name in FORK_UNSAFE)
+
+
+class Helper:
+    """For a scan too small for workers (fewer than :data:`MIN_PARALLEL_FILES` targets, as a
+    pre-commit run): one forked process that builds the views worth a process of their own
+    (:attr:`Prefetch.alone`: bandit's run, ~40 ms of imports) while this one goes on with the
+    scan; each view comes back pickled through a pipe when a policy first asks for it
+    (:meth:`RepoIndex.memo`). Lighter than a pool (no threads, no ``multiprocessing``: about
+    2 ms to start instead of 15). A helper that fails or dies makes the view be computed here,
+    as a lost worker does; Ctrl-C and SIGTERM kill it with the workers (:func:`kill_workers`).
+    """
+
+    prefetching = True
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self._fd: int | None = fd
+        self._results: list[tuple[bool, Any, list[Notification]]] | None = None
+
+    @classmethod
+    def start(cls, index: RepoIndex, jobs: int, prefetch: Sequence[Prefetch]) -> Helper | None:
+        """The helper for the views of ``prefetch`` worth one (asked for the index); None when
+        none is, with ``jobs`` 1, or where this process cannot fork."""
+        if jobs <= 1 or sys.platform == "win32" or not hasattr(os, "fork"):
+            return None
+        if any(name in sys.modules for name in FORK_UNSAFE):
+            return None
+        views = [v for v in prefetch if v.part is None and v.alone is not None and v.alone(index)]
+        if not views:
+            return None
+        parent = os.getpid()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper: build, send, end (no cleanup of the parent's state)
+            code = 1
+            try:
+                os.close(read)
+                _worker_signals(parent)
+                _send(write, [_built(index, view) for view in views])
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        _HELPERS.append(pid)
+        helper = cls(pid, read)
+        for i, view in enumerate(views):
+            index.computed_elsewhere(view.key, partial(helper._result, i))
+        return helper
+
+    def _result(self, i: int) -> tuple[Any, list[Notification]]:
+        """The ``i``-th view and what building it noted (waiting for the helper the first time);
+        raises when the helper failed or died (the view is then computed here)."""
+        if self._results is None:
+            data = bytearray()
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                try:
+                    while chunk := os.read(fd, 1 << 20):
+                        data += chunk
+                finally:
+                    os.close(fd)
+            _reap(self.pid)
+            import pickle
+
+            try:
+                self._results = pickle.loads(data) if data else []
+            except Exception:  # cut short: it died while writing
+                self._results = []
+        if i >= len(self._results) or not self._results[i][0]:
+            raise WorkerLost("the helper process failed or died")
+        _, value, notes = self._results[i]
+        return value, notes
+
+    def wait(self) -> None:
+        """The scan is done: end the helper if no policy asked for its views (reaps it)."""
+        self.terminate()
+
+    def terminate(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self.pid in _HELPERS:
+            _kill(self.pid)
+
+
+def _built(index: RepoIndex, view: Prefetch) -> tuple[bool, Any, list[Notification]]:
+    """In the helper: a view, built (or not: False), and what building it noted."""
+    notes = index.notifications
+    before = len(notes)
+    try:
+        return True, view.build(index), notes[before:]
+    except Exception:  # the parent builds it again and reports what goes wrong there
+        return False, None, []
+
+
+def _send(fd: int, results: list[tuple[bool, Any, list[Notification]]]) -> None:
+    import pickle
+
+    data = memoryview(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    with contextlib.suppress(ValueError):
+        _HELPERS.remove(pid)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from linter.model import ArtifactKind, Location, Notification
 
 if TYPE_CHECKING:
     from linter.index import RepoIndex
+    from linter.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ _LITERALS = Literals((lit for r in RULES for lit in r.literals), lowered=True)
 
 @contextlib.contextmanager
 def _silenced() -> Any:
+    import logging  # (~5 ms; bandit imports it too: only where bandit runs)
+
     logger = logging.getLogger("bandit")
     old_level, old_prop = logger.level, logger.propagate
     logger.setLevel(logging.CRITICAL + 10)
@@ -158,14 +160,26 @@ def _lazily(names: tuple[str, ...]) -> None:
             setattr(sys.modules[parent], child, module)
 
 
-def run(index: RepoIndex) -> list[BanditIssue]:
-    """Bandit's issues for the target Python files that hold a literal its tests need."""
+def _chosen(index: RepoIndex) -> dict[str, SourceFile]:
+    """The target Python files bandit runs on (by absolute path): those that hold a literal
+    one of its tests needs (not the tests, not stubs)."""
     chosen = {}
     for src in index.sources_of({ArtifactKind.PYTHON}, targets_only=True):
         if _skip_or_test(src.path) or src.path.endswith(".pyi"):
             continue
         if _LITERALS.in_source(src):  # (with the file's other prefilters: one RE2 pass)
             chosen[src.abspath] = src
+    return chosen
+
+
+def needed(index: RepoIndex) -> bool:
+    """Whether bandit runs at all in this scan (then it imports ~40 ms of modules)."""
+    return bool(_chosen(index))
+
+
+def run(index: RepoIndex) -> list[BanditIssue]:
+    """Bandit's issues for the target Python files that hold a literal its tests need."""
+    chosen = _chosen(index)
     if not chosen:
         return []
     try:

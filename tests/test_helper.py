@@ -1,0 +1,300 @@
+"""The helper process of a small scan (linter.parallel.Helper): bandit's run in a forked
+process while the scan goes on, with exactly the output of one process, and no process left
+behind whatever happens.
+
+Each case runs in a fresh interpreter: a process that has loaded buildkit's Dockerfile parser
+(its Go runtime does not survive a fork) starts no helper, and this one has, by now."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+APP = "import os\n\n\ndef handler(expr):\n    return eval(expr)\n"
+
+#: the repo, the scan, and the record of which processes ran bandit and which helpers started
+PRELUDE = """
+import json, os, signal, sys, time
+from pathlib import Path
+from linter import engine, parallel
+from linter.code import bandit_run
+from linter.engine import ScanOptions, scan
+from linter.output import render
+
+MAIN = os.getpid()
+LOG = Path(sys.argv[1])
+real_run = bandit_run.run
+HELPERS = []
+
+
+def run(index):  # each process that runs bandit writes its pid
+    with open(LOG, "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    return real_run(index)
+
+
+bandit_run.run = run
+real_start = parallel.Helper.start.__func__
+
+
+def start(cls, *args):
+    helper = real_start(cls, *args)
+    HELPERS.append(None if helper is None else helper.pid)
+    return helper
+
+
+parallel.Helper.start = classmethod(start)
+
+
+def ran():
+    got = [int(x) for x in LOG.read_text().split()] if LOG.exists() else []
+    LOG.unlink(missing_ok=True)
+    return ["main" if p == MAIN else "helper" if p in HELPERS else p for p in got]
+
+
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def scan_json(path, jobs):
+    return render("json", scan(ScanOptions(paths=[path], jobs=jobs)))
+
+
+def report(**facts):
+    print(json.dumps(facts))
+"""
+
+
+def _run(tmp_path: Path, body: str) -> dict[str, Any]:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "svc").mkdir()
+    (repo / "svc" / "app.py").write_text(APP)
+    (repo / "svc" / "Dockerfile").write_text('FROM python:3.12\nCMD ["python", "app.py"]\n')
+    proc = subprocess.run(
+        [sys.executable, "-c", PRELUDE + body, str(tmp_path / "pids")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    facts: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
+    return facts
+
+
+def test_bandit_runs_in_the_helper_with_the_output_of_one_process(tmp_path: Path) -> None:
+    facts = _run(
+        tmp_path,
+        """
+two = scan_json("svc/app.py", 2)  # first: the scan with one job loads buildkit's parser
+ran_two = ran()
+one = scan_json("svc/app.py", 1)
+findings = json.loads(two)["findings"]
+report(
+    same=one == two,
+    ran=[ran_two, ran()],
+    helpers=HELPERS[0] is not None and HELPERS[1] is None,
+    reaped=parallel._HELPERS == [] and gone(HELPERS[0]),
+    exec=[
+        (f["location"]["path"], f["location"]["line"], f["location"]["column"], f["rule_id"])
+        for f in findings if f["rule_id"] == "py-code-exec"
+    ],
+)
+""",
+    )
+    assert facts == {
+        "same": True,
+        "ran": [["helper"], ["main"]],
+        "helpers": True,  # with one job, none
+        "reaped": True,  # no zombie either
+        "exec": [["svc/app.py", 5, 12, "py-code-exec"]],
+    }
+
+
+def test_no_helper_without_a_python_target_with_one_job_or_after_buildkit(
+    tmp_path: Path,
+) -> None:
+    facts = _run(
+        tmp_path,
+        """
+scan_json("svc/Dockerfile", 4)  # (it loads buildkit's parser)
+loaded = "dockerfile" in sys.modules
+scan_json("svc/app.py", 1)
+scan_json("svc/app.py", 4)
+report(ran=ran(), helpers=HELPERS, dockerfile=loaded)
+""",
+    )
+    # no Python target (bandit has nothing to do); one job; buildkit's runtime loaded
+    assert facts == {"ran": ["main", "main"], "helpers": [None, None, None], "dockerfile": True}
+
+
+@pytest.mark.parametrize("how", ["dies", "raises"])
+def test_a_helper_that_dies_or_fails_leaves_the_view_to_this_process(
+    tmp_path: Path, how: str
+) -> None:
+    facts = _run(
+        tmp_path,
+        f"""
+logged = bandit_run.run
+
+
+def failing(index):
+    if os.getpid() != MAIN:
+        if {how!r} == "dies":
+            os.kill(os.getpid(), signal.SIGKILL)  # the OOM killer, say
+        raise RuntimeError("bandit broke in the helper")
+    return logged(index)
+
+
+bandit_run.run = failing
+two = scan_json("svc/app.py", 2)
+ran_two = ran()
+bandit_run.run = logged
+one = scan_json("svc/app.py", 1)
+report(
+    same=one == two,
+    ran=ran_two,
+    helpers=HELPERS[0] is not None and HELPERS[1] is None,
+    reaped=parallel._HELPERS == [] and gone(HELPERS[0]),
+)
+""",
+    )
+    assert facts == {"same": True, "ran": ["main"], "helpers": True, "reaped": True}
+
+
+def test_ctrl_c_after_the_helper_started_kills_it(tmp_path: Path) -> None:
+    facts = _run(
+        tmp_path,
+        """
+def interrupted(*args):
+    raise KeyboardInterrupt
+
+
+engine.reg.resolve = interrupted  # called right after the helper starts
+try:
+    scan_json("svc/app.py", 2)
+except KeyboardInterrupt:
+    report(helpers=len(HELPERS), reaped=parallel._HELPERS == [] and gone(HELPERS[0]))
+""",
+    )
+    assert facts == {"helpers": 1, "reaped": True}
+
+
+def test_kill_workers_kills_and_reaps_a_helper_and_wait_does_not_wait(tmp_path: Path) -> None:
+    """What SIGTERM does (linter.cli): every worker process is killed, helpers too. And a view
+    no policy asked for is not waited for at the end of the scan."""
+    facts = _run(
+        tmp_path,
+        """
+class Index:
+    notifications = []
+    pending = {}
+
+    def computed_elsewhere(self, key, result):
+        self.pending[key] = result
+
+
+def slow(index):
+    time.sleep(60)
+
+
+view = parallel.Prefetch(("slow",), slow, alone=lambda index: True)
+first = parallel.Helper.start(Index(), 2, [view])
+running = parallel.workers_running()
+parallel.kill_workers()
+killed = not parallel.workers_running() and gone(first.pid)
+index = Index()
+second = parallel.Helper.start(index, 2, [view])
+began = time.monotonic()
+second.wait()
+report(
+    running=running,
+    killed=killed,
+    asked=[list(k) for k in index.pending],
+    waited=time.monotonic() - began < 5,
+    reaped=parallel._HELPERS == [] and gone(second.pid),
+)
+""",
+    )
+    assert facts == {
+        "running": True,
+        "killed": True,
+        "asked": [["slow"]],
+        "waited": True,
+        "reaped": True,
+    }
+
+
+_SIGTERMED = """
+import os, sys, time
+from linter.code import bandit_run
+from linter.cli import entry
+
+STARTED = sys.argv[1]
+MAIN = os.getpid()
+real = bandit_run.run
+
+
+def slow(index):  # the helper takes its time: the main process waits for it
+    if os.getpid() != MAIN:
+        open(STARTED, "a").close()
+        time.sleep(120)
+    return real(index)
+
+
+bandit_run.run = slow
+sys.argv = ["prodready", "check", "app.py", "--jobs", "2"]
+entry()
+"""
+
+
+def test_sigterm_while_waiting_for_the_helper_ends_the_scan_silently(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    started = tmp_path / "started"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SIGTERMED, str(started)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started.exists(), proc.communicate()
+        time.sleep(0.3)  # (the main process is waiting for the helper by now)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert (proc.returncode, err, out) == (143, b"", b"")
+        deadline = time.monotonic() + 10  # no process of the group is left
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(proc.pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

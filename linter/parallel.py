@@ -13,8 +13,9 @@ would build it again in every worker (``tests/test_parallel.py`` checks that no 
 one). Their findings are added to the workers' entries. The workers also compute the repo-wide views
 the engine hands them (:class:`Prefetch`: the code index from each file's facts, bandit's run, the
 ``linter.fileviews`` facts such as each file's environment-variable reads), which
-:meth:`RepoIndex.memo` here takes when a policy first asks. Output is identical whatever the number
-of jobs: the engine sorts and deduplicates everything afterwards.
+:meth:`RepoIndex.memo` here takes when a policy first asks. A scan too small for workers gets a
+:class:`Helper` instead, when a view is worth a process of its own (bandit's run). Output is
+identical whatever the number of jobs: the engine sorts and deduplicates everything afterwards.
 """
 
 from __future__ import annotations

@@ -356,7 +356,7 @@ def scan(opts: ScanOptions) -> ScanResult:
     # a scan too small for workers (pre-commit): bandit's run (~40 ms of imports) in one
     # worker from here on, while this process imports the checks and runs them
     helper = None
-    if len(all_targets) < parallel.MIN_PARALLEL_FILES:
+    if opts.jobs > 1 and len(all_targets) < parallel.MIN_PARALLEL_FILES:
         helper = parallel.Helper.start(index, opts.jobs, _alone(policies, index, all_targets))
     try:
         policies = reg.resolve(policies)

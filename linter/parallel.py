@@ -630,12 +630,23 @@ class Helper:
             return None
         if any(name in sys.modules for name in FORK_UNSAFE):
             return None
+        threading = sys.modules.get("threading")
+        if threading is not None and threading.active_count() > 1:
+            return None  # (a library caller's threads: a lock one holds stays held in a fork)
         views = [v for v in prefetch if v.part is None and v.alone is not None and v.alone(index)]
         if not views:
             return None
         parent = os.getpid()
-        read, write = os.pipe()
-        pid = os.fork()
+        try:
+            read, write = os.pipe()
+        except OSError:  # out of file descriptors: built here
+            return None
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: built here
+            os.close(read)
+            os.close(write)
+            return None
         if pid == 0:  # the helper: build, send, end (no cleanup of the parent's state)
             code = 1
             try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -30,6 +33,40 @@ SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 _validator: jsonschema.Draft4Validator | None = None
+
+
+def start_in_own_group(script: str, cwd: Path, started: Path) -> subprocess.Popen[bytes]:
+    """``python -c script STARTED`` in a process group of its own (a test sends it signals),
+    returned once the script has created ``started`` (it is at the point to interrupt)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(started)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started.exists(), proc.communicate()
+    return proc
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def assert_group_ends(pgid: int, within: float = 10) -> None:
+    """No process of the group is left (not even a zombie, once init has reaped it)."""
+    deadline = time.monotonic() + within
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_alive(pgid)
 
 
 def corpus_yaml_texts(step: int, max_bytes: int) -> Iterator[tuple[Path, str]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, assert_group_ends, start_in_own_group
 
 APP = "import os\n\n\ndef handler(expr):\n    return eval(expr)\n"
 
@@ -268,33 +268,13 @@ entry()
 
 def test_sigterm_while_waiting_for_the_helper_ends_the_scan_silently(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(APP)
-    started = tmp_path / "started"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SIGTERMED, str(started)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    proc = start_in_own_group(_SIGTERMED, tmp_path, tmp_path / "started")
     try:
-        deadline = time.monotonic() + 60
-        while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert started.exists(), proc.communicate()
         time.sleep(0.3)  # (the main process is waiting for the helper by now)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
         assert (proc.returncode, err, out) == (143, b"", b"")
-        deadline = time.monotonic() + 10  # no process of the group is left
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, 0)
+        assert_group_ends(proc.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

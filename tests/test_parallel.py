@@ -15,6 +15,7 @@ import pytest
 from linter import parallel
 from linter.engine import ScanOptions, scan
 from linter.output import render
+from tests.conftest import assert_group_ends, start_in_own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -530,20 +531,7 @@ def _interrupted_scan(tmp_path: Path, script: str = _INTERRUPTED) -> subprocess.
     (with ``_IDLE``: once this process waits for the workers, which then soon run out of
     spans)."""
     _tree(tmp_path)
-    started = tmp_path / "started"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, str(started)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 60
-    while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert started.exists(), proc.communicate()
-    return proc
+    return start_in_own_group(script, tmp_path, tmp_path / "started")
 
 
 def test_ctrl_c_during_a_parallel_scan_stops_it_with_one_message(tmp_path: Path) -> None:
@@ -587,11 +575,7 @@ def test_sigterm_during_a_parallel_scan_ends_it_silently_with_143(
         # no process of the group is left: none still runs its span (120 s), and none is even a
         # zombie once init has reaped those the scan had no time to (a worker the pool started in
         # place of a killed one just before the end is killed by the kernel with its parent)
-        deadline = time.monotonic() + 10
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, 0)
+        assert_group_ends(proc.pid)
     finally:  # (a scan that hung is not left behind)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
@@ -612,22 +596,10 @@ def test_a_worker_killed_mid_scan_ends_the_scan_with_an_error(tmp_path: Path) ->
             "processes)\n",
             b"",
         )
-        deadline = time.monotonic() + 10
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, 0)
+        assert_group_ends(proc.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")

@@ -13,6 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+# imported for good here: a scan that runs bandit in this process leaves a lazy module for it
+# (linter.code.bandit_run._lazily), which loads whenever something first touches it (Hypothesis
+# does, while it draws), and rich.style draws from the global `random` as it is imported, which
+# Hypothesis reports as a strategy using `random`. The lazy import itself is tested in a fresh
+# interpreter (tests/test_code_index.py).
+import rich.progress  # noqa: F401
+
 from linter.engine import ScanOptions, ScanResult, scan
 from linter.output.sarif import render_sarif
 

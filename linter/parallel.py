@@ -222,10 +222,11 @@ def kill_workers() -> None:
     look dies with this process: :func:`_die_with_parent`). And every helper."""
     for pid in list(_HELPERS):
         _kill(pid)
-    if not _RUNNING:
+    # (a pool being stopped is no longer in _RUNNING: FilePhase.terminate; without
+    # multiprocessing imported, this process started none)
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
         return
-    import multiprocessing
-
     for _ in range(10):
         children = multiprocessing.active_children()
         if not children:

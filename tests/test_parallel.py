@@ -677,3 +677,28 @@ def test_the_pool_is_closed_once_the_workers_results_are_in(
     first = events.index("close")
     assert events[first - 1] == "code-cors-wildcard"  # the first rule reading the code index
     assert "env-template-incomplete" in events[first:]
+
+
+def _sleep_long() -> None:
+    time.sleep(60)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="workers are forked")
+def test_kill_workers_kills_the_workers_of_a_pool_being_stopped() -> None:
+    """FilePhase.terminate takes its pool out of the running ones before it stops it, and calls
+    kill_workers when that teardown is stuck: every worker process must die then too."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=_sleep_long)
+    child.start()
+    pid = child.pid
+    assert pid is not None
+    try:
+        assert parallel._RUNNING == []
+        parallel.kill_workers()
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(pid, 0)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)

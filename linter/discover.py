@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import re
 import stat
@@ -180,15 +181,16 @@ def escaping_link(shown: str) -> Notification:
 @dataclass
 class WalkRecord:
     """What a walk's result depends on besides the files themselves (linter/walkcache.py):
-    the mtime of every directory it listed, taken before listing it, and the stamp of every
+    every directory it listed, with its mtime (taken before listing it) and the digest of its
+    entries (:func:`listing_digest`; "" when it could not be listed), and the stamp of every
     ``.gitignore`` it read. A directory whose mtime is later than ``racy_after`` (ns; changed
-    so recently that it may change again within its mtime's granularity) also has its listing
-    in ``listings`` (:func:`listing`), to be compared instead of its mtime."""
+    so recently that it may change again within its mtime's granularity) is also in ``racy``:
+    its entries are to be compared whatever its mtime."""
 
-    dirs: list[tuple[str, int]] = field(default_factory=list)
+    dirs: list[tuple[str, int, str]] = field(default_factory=list)
     ignores: list[tuple[str, int, int]] = field(default_factory=list)
     racy_after: int | None = None
-    listings: dict[str, list[list[str]]] = field(default_factory=dict)
+    racy: list[str] = field(default_factory=list)
 
 
 def entry_kind(entry: os.DirEntry[str]) -> str:
@@ -212,6 +214,13 @@ def listing(entries: Iterable[os.DirEntry[str]]) -> list[list[str]]:
         ([e.name, entry_kind(e)] for e in entries if e.name not in ALWAYS_SKIP_DIRS),
         key=lambda pair: pair[0],
     )
+
+
+def listing_digest(entries: Iterable[os.DirEntry[str]]) -> str:
+    """A digest of :func:`listing`: what a walk's result depends on of a directory's entries
+    (names are NUL-free, so the NUL-separated text is unambiguous)."""
+    text = "\0".join(f"{name}\0{kind}" for name, kind in listing(entries))
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def walk(
@@ -262,12 +271,12 @@ def walk(
 
     def visit(abs_dir: str, rel_dir: str, mtime_ns: int) -> None:
         pushed = False
-        if record is not None:
-            record.dirs.append((abs_dir, mtime_ns))
         try:
             try:
                 entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
             except OSError as exc:
+                if record is not None:
+                    record.dirs.append((abs_dir, mtime_ns, ""))
                 notes.append(
                     Notification(
                         f"cannot read directory: {exc.strerror or exc}; skipped",
@@ -276,9 +285,10 @@ def walk(
                     )
                 )
                 return
-            racy_after = record.racy_after if record is not None else None
-            if record is not None and racy_after is not None and mtime_ns > racy_after:
-                record.listings[abs_dir] = listing(entries)
+            if record is not None:
+                record.dirs.append((abs_dir, mtime_ns, listing_digest(entries)))
+                if record.racy_after is not None and mtime_ns > record.racy_after:
+                    record.racy.append(abs_dir)
             if respect_gitignore and any(e.name == ".gitignore" for e in entries):
                 if record is not None:
                     gi = os.path.join(abs_dir, ".gitignore")

@@ -4,22 +4,28 @@ Walking a repo (listing every directory, sorting, matching every path against th
 ``.gitignore`` files) costs about a second per 60,000 files. A walk gives the same files as long
 as no listed directory gained, lost or renamed an entry (each of those changes the directory's
 mtime), no ``.gitignore`` it read changed, and the walk settings (root, display base, excludes,
-``respect-gitignore``) are the same (they key the entry). So the cache stores, per key, the
-mtime of every directory listed (taken before listing it), the stamps of the ``.gitignore``
-files read, the files found (with the kind each one's name gives, see
-:func:`linter.classify.classify_by_name`) and the notifications the walk gave. A later walk stats
-those directories and files instead of listing and matching: every file is stat'ed again, so
-sizes and mtimes are always fresh, and a file that is no longer a regular file makes it walk
+``respect-gitignore``) are the same (they key the entry). So the cache stores, per key, every
+directory listed with its mtime (taken before listing it) and a digest of what the walk saw in it
+(each entry's name and type, a link's target: :func:`linter.discover.listing_digest`), the
+stamps of the ``.gitignore`` files read, the files found (with the kind each one's name gives,
+see :func:`linter.classify.classify_by_name`) and the notifications the walk gave. A later walk
+stats those directories and files instead of listing and matching: every file is stat'ed again,
+so sizes and mtimes are always fresh, and a file that is no longer a regular file makes it walk
 again. A run on named files (pre-commit) only needs the list: it asks for ``restat=False`` and
 gets the sizes and mtimes recorded (the index re-checks a file's type and size when it reads it).
 
+A directory whose mtime changed is listed again and its digest compared: an editor that saves a
+file by writing a new one and renaming it over the old changes the directory's mtime but not its
+entries, and must not cost a pre-commit run a walk of the whole repository. Up to
+:data:`MAX_RELISTED` such directories are listed per run; beyond that (a checkout touched many)
+the repository is walked again, which renews the entry.
+
 A directory whose mtime falls within the mtime granularity window (:data:`linter.replay.RACY_NS`)
-before the walk started may change again without its mtime changing: the entry keeps what the
-walk saw in it (each entry's name and type, a link's target) and a later walk lists it again and
-compares, instead of trusting its mtime (the root of a fresh clone, where the first run creates
-``.prodready_cache/``, would otherwise make the second run walk again). An entry is not written
-when a ``.gitignore`` changed within that window; one that cannot be read is ignored with a note
-and rewritten. JSON, written atomically, next to the scan cache (``.prodready_cache/``).
+before the walk started may change again without its mtime changing: it is listed again and
+compared on every later walk, whatever its mtime (the root of a fresh clone, where the first run
+creates ``.prodready_cache/``, would otherwise make the second run walk again). An entry is not
+written when a ``.gitignore`` changed within that window; one that cannot be read is ignored with
+a note and rewritten. JSON, written atomically, next to the scan cache (``.prodready_cache/``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import Any
 
 from linter import __version__
 from linter.classify import classify_by_name
-from linter.discover import FoundFile, WalkRecord, listing, walk
+from linter.discover import FoundFile, WalkRecord, listing_digest, walk
 from linter.model import ArtifactKind, Notification, note_from_json, note_to_json
 from linter.replay import (
     RACY_NS,
@@ -44,7 +50,9 @@ from linter.replay import (
     write_cache_file,
 )
 
-FORMAT = 5
+FORMAT = 6
+#: directories whose mtime changed but not their entries, listed again per run before walking
+MAX_RELISTED = 64
 
 
 def _key(root: str, base: str, excludes: Iterable[str], respect_gitignore: bool) -> str:
@@ -113,22 +121,23 @@ def _load(path: str, notes: list[Notification]) -> Any:
 def _validate(
     raw: dict[str, Any], restat: bool, name_kinds: dict[str, ArtifactKind | None] | None
 ) -> tuple[list[FoundFile], list[Notification]] | None:
-    listings = raw["listings"]
-    for d, mtime in raw["dirs"]:
-        if d in listings:  # changed just before the walk: same entries, whatever its mtime
+    racy = set(raw["racy"])  # changed just before the walk: compared, whatever their mtime
+    relisted = 0
+    for d, mtime, digest in raw["dirs"]:
+        d = str(d)
+        if d not in racy:
             try:
-                with os.scandir(str(d)) as entries:
-                    if listing(entries) != listings[d]:
-                        return None
+                if os.stat(d).st_mtime_ns == int(mtime):
+                    continue
             except OSError:
+                if int(mtime) != -1:
+                    return None
+                continue
+            relisted += 1
+            if relisted > MAX_RELISTED:
                 return None
-            continue
-        try:
-            if os.stat(str(d)).st_mtime_ns != int(mtime):
-                return None
-        except OSError:
-            if int(mtime) != -1:
-                return None
+        if not digest or _digest(d) != digest:
+            return None
     for gi, size, mtime in raw["ignores"]:
         try:
             st = os.stat(str(gi))
@@ -167,6 +176,15 @@ def _validate(
     if name_kinds is not None:
         name_kinds.update(zip(paths, kinds, strict=True))
     return found, [note_from_json(n) for n in raw["notes"]]
+
+
+def _digest(directory: str) -> str | None:
+    """The digest of a directory's entries now, or None when it cannot be listed."""
+    try:
+        with os.scandir(directory) as entries:
+            return listing_digest(entries)
+    except OSError:
+        return None
 
 
 def _kind_value(kind: ArtifactKind | None) -> str | None:
@@ -209,8 +227,8 @@ def _store(
         return  # a .gitignore changed just now may change again unseen within its mtime's tick
     entry = {
         "format": FORMAT,
-        "dirs": [[d, m] for d, m in record.dirs],
-        "listings": record.listings,
+        "dirs": [[d, m, digest] for d, m, digest in record.dirs],
+        "racy": record.racy,
         "ignores": [[g, s, m] for g, s, m in record.ignores],
         "files": _columns(found),
         "notes": [note_to_json(n) for n in walk_notes],

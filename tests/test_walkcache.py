@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import linter.walkcache as wc
-from linter.discover import walk
+from linter.discover import listing_digest, walk
 from linter.model import Notification
 
 _clock = [time.time() - 3600]
@@ -106,6 +106,13 @@ def _dir_symlink(root: Path) -> None:
     os.symlink(root / "svc", root / "link")
 
 
+def _save_by_rename(root: Path) -> None:
+    """As many editors save: a new file renamed over the old one (its directory's mtime
+    changes, its entries do not)."""
+    (root / "svc" / ".app.py.new").write_text("print('saved by an editor')\n")
+    os.replace(root / "svc" / ".app.py.new", root / "svc" / "app.py")
+
+
 @pytest.mark.parametrize(
     ("change", "walks_again"),
     [
@@ -118,6 +125,7 @@ def _dir_symlink(root: Path) -> None:
         (_edit, False),  # same entries: re-stat'ed, not walked
         (_file_to_dir, True),
         (_dir_symlink, True),
+        (_save_by_rename, False),  # listed again, same entries: not walked
     ],
 )
 def test_same_as_a_fresh_walk_after_a_change(
@@ -139,6 +147,69 @@ def test_same_as_a_fresh_walk_after_a_change(
     after = _both(root, cache)
     assert after != before  # files, or (symlinked directory) notes
     assert counting.walks == (2 if walks_again else 1)
+
+
+def test_directories_whose_mtime_alone_changed_are_listed_again_up_to_a_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory whose mtime changed but not its entries is listed again instead of walking
+    the repository, for up to MAX_RELISTED directories; beyond that the repository is walked
+    again, which renews the entry (the next run lists nothing again)."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    counting = Counting(monkeypatch)
+    listed: list[str] = []
+    real = wc._digest
+
+    def digest(directory: str) -> str | None:
+        listed.append(directory)
+        return real(directory)
+
+    monkeypatch.setattr(wc, "_digest", digest)
+    monkeypatch.setattr(wc, "MAX_RELISTED", 2)
+    _both(root, cache)
+    assert counting.walks == 1
+    later = time.time() - 1800
+    for d in (root / "svc", root / "k8s"):
+        os.utime(d, (later, later))
+    _both(root, cache)
+    _both(root, cache)
+    assert counting.walks == 1
+    assert listed == [str(root / "k8s"), str(root / "svc")] * 2  # on each run
+    os.utime(root, (later, later))  # a third one: over the limit
+    _both(root, cache)
+    assert counting.walks == 2
+    listed.clear()
+    _both(root, cache)
+    assert (counting.walks, listed) == (2, [])
+
+
+def test_listing_digest_covers_names_kinds_and_link_targets(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a").write_text("1\n")
+    os.symlink("a", d / "link")
+    with open(os.path.join(os.fsencode(d), b"caf\xe9.txt"), "w") as fh:  # not UTF-8
+        fh.write("x\n")
+
+    def digest() -> str:
+        with os.scandir(d) as entries:
+            return listing_digest(entries)
+
+    first = digest()
+    (d / "a").write_text("other content\n")  # what is in a file is not the listing's
+    (d / ".prodready_cache").mkdir()  # always skipped
+    assert digest() == first
+    (d / "link").unlink()
+    os.symlink("b", d / "link")
+    assert digest() != first
+    (d / "link").unlink()
+    os.symlink("a", d / "link")
+    assert digest() == first
+    (d / "a").unlink()
+    (d / "a").mkdir()
+    assert digest() != first
 
 
 def test_corrupt_entry_is_ignored_with_a_note(tmp_path: Path) -> None:
@@ -266,7 +337,7 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
         FoundFile(str(tmp_path / "app.py"), str(tmp_path / "app.py"), 2, 13),
         FoundFile("other/name.yaml", str(tmp_path / "elsewhere.yaml"), 2, 14),
     ]
-    raw = {"dirs": [], "listings": {}, "ignores": [], "notes": [], "files": wc._columns(found)}
+    raw = {"dirs": [], "racy": [], "ignores": [], "notes": [], "files": wc._columns(found)}
     kinds: dict[str, object] = {}
     hit = wc._validate(raw, False, kinds)  # type: ignore[arg-type]
     assert hit is not None
@@ -278,7 +349,7 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
         "other/name.yaml": None,
     }
     restat = wc._validate(
-        {"dirs": [], "listings": {}, "ignores": [], "notes": [], "files": wc._columns(found)},
+        {"dirs": [], "racy": [], "ignores": [], "notes": [], "files": wc._columns(found)},
         True,
         None,
     )
@@ -313,6 +384,34 @@ def test_damaged_file_columns_are_ignored_with_a_note(
     [entry] = cache.glob("walk-*.json")
     raw = json.loads(entry.read_text())
     damage(raw["files"])
+    entry.write_text(json.dumps(raw))
+    notes: list[Notification] = []
+    got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
+    assert got == list(walk(str(root), str(root), ["*.log"], [], True))
+    assert [n.code for n in notes] == ["prodready-cache-ignored"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw.update(racy=[[1]]),  # unhashable
+        lambda raw: raw.update(racy=None),
+        lambda raw: raw["dirs"].__setitem__(0, [raw["dirs"][0][0]]),  # no mtime, no digest
+        lambda raw: raw["dirs"].__setitem__(0, ["/nonexistent/dir", "soon", "x"]),
+    ],
+)
+def test_damaged_directory_records_are_ignored_with_a_note(
+    tmp_path: Path, damage: Callable[[dict[str, object]], object]
+) -> None:
+    import json
+
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _tree(root)
+    _age(root)
+    _both(root, cache)
+    [entry] = cache.glob("walk-*.json")
+    raw = json.loads(entry.read_text())
+    damage(raw)
     entry.write_text(json.dumps(raw))
     notes: list[Notification] = []
     got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))

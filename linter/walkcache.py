@@ -12,7 +12,8 @@ see :func:`linter.classify.classify_by_name`) and the notifications the walk gav
 stats those directories and files instead of listing and matching: every file is stat'ed again,
 so sizes and mtimes are always fresh, and a file that is no longer a regular file makes it walk
 again. A run on named files (pre-commit) only needs the list: it asks for ``restat=False`` and
-gets the sizes and mtimes recorded (the index re-checks a file's type and size when it reads it).
+gets no sizes and mtimes (-1 and 0, as a walk without stamps gives them: the index checks a
+file's type and size when it reads it), so none are stored.
 
 A directory whose mtime changed is listed again and its digest compared: an editor that saves a
 file by writing a new one and renaming it over the old changes the directory's mtime but not its
@@ -36,6 +37,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 from linter import __version__
@@ -50,7 +52,7 @@ from linter.replay import (
     write_cache_file,
 )
 
-FORMAT = 6
+FORMAT = 7
 #: directories whose mtime changed but not their entries, listed again per run before walking
 MAX_RELISTED = 64
 
@@ -147,32 +149,37 @@ def _validate(
         if now != (int(size), int(mtime)):
             return None
     files = raw["files"]
-    paths, sizes, mtimes = files["paths"], files["sizes"], files["mtimes"]
-    prefixes, prefix_of, kind_values = files["prefixes"], files["prefix"], files["kinds"]
-    if not len(paths) == len(sizes) == len(mtimes) == len(prefix_of) == len(kind_values):
-        raise ValueError("file columns of different lengths")
+    paths, prefixes, prefix_of = files["paths"], files["prefixes"], files["prefix"]
     if not set(map(type, paths)) | set(map(type, prefixes)) <= {str}:
         raise ValueError("a path is not a string")
-    if not set(map(type, sizes)) | set(map(type, mtimes)) <= {int}:
-        raise ValueError("a size or mtime is not an integer")
+    if prefix_of is None:  # every file under the one prefix
+        if len(prefixes) != (1 if paths else 0):
+            raise ValueError("not one prefix")
+        head = prefixes[0] if paths else ""
+        abspaths = [head + shown for shown in paths]
+    elif len(prefix_of) == len(paths):
+        abspaths = [prefixes[pre] + shown for shown, pre in zip(paths, prefix_of, strict=True)]
+    else:
+        raise ValueError("file columns of different lengths")
+    for i, abspath in files["others"].items():
+        abspaths[int(i)] = str(abspath)
     by_value: dict[str | None, ArtifactKind | None] = {k.value: k for k in ArtifactKind}
     by_value[None] = None
-    kinds = [by_value[k] for k in kind_values]
-    abspaths = [prefixes[pre] + shown for shown, pre in zip(paths, prefix_of, strict=True)]
-    found = list(map(FoundFile._make, zip(paths, abspaths, sizes, mtimes, strict=True)))
-    for i, abspath in files["others"].items():
-        f = found[int(i)]
-        found[int(i)] = FoundFile(f.path, str(abspath), f.size, f.mtime_ns)
+    kinds = [by_value[k] for k in files["kinds"]]
+    if len(kinds) != len(paths):
+        raise ValueError("file columns of different lengths")
     if restat:
-        for i, f in enumerate(found):
+        found = []
+        for shown, abspath in zip(paths, abspaths, strict=True):
             try:
-                st = os.stat(f.abspath)
+                st = os.stat(abspath)
             except OSError:
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
-            if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
-                found[i] = FoundFile(f.path, f.abspath, st.st_size, st.st_mtime_ns)
+            found.append(FoundFile(shown, abspath, st.st_size, st.st_mtime_ns))
+    else:  # no stamps: the index checks a file's type and size when it reads it
+        found = list(map(FoundFile._make, zip(paths, abspaths, repeat(-1), repeat(0))))
     if name_kinds is not None:
         name_kinds.update(zip(paths, kinds, strict=True))
     return found, [note_from_json(n) for n in raw["notes"]]
@@ -193,8 +200,10 @@ def _kind_value(kind: ArtifactKind | None) -> str | None:
 
 def _columns(found: list[FoundFile]) -> dict[str, Any]:
     """The files as columns (a third of the JSON a list of records takes, and faster to load).
-    A file's absolute path is a prefix from ``prefixes`` (nearly always the one root) and its
-    display path, or, when it does not end with its display path, is given whole in ``others``."""
+    A file's absolute path is a prefix from ``prefixes`` (nearly always the one root: then
+    ``prefix`` is None, not a column of zeros) and its display path, or, when it does not end
+    with its display path, is given whole in ``others``. No sizes and mtimes: a walk that
+    needs them stats every file again."""
     prefixes: dict[str, int] = {}
     prefix_of = []
     others: dict[str, str] = {}
@@ -208,9 +217,7 @@ def _columns(found: list[FoundFile]) -> dict[str, Any]:
         "others": others,
         "paths": [f.path for f in found],
         "prefixes": list(prefixes),
-        "prefix": prefix_of,
-        "sizes": [f.size for f in found],
-        "mtimes": [f.mtime_ns for f in found],
+        "prefix": prefix_of if len(prefixes) > 1 else None,
         "kinds": [_kind_value(classify_by_name(f.path)) for f in found],
     }
 

@@ -341,7 +341,7 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
     kinds: dict[str, object] = {}
     hit = wc._validate(raw, False, kinds)  # type: ignore[arg-type]
     assert hit is not None
-    assert hit[0] == found
+    assert hit[0] == [FoundFile(f.path, f.abspath, -1, 0) for f in found]  # no stamps
     assert kinds == {
         "svc/Dockerfile": wc.ArtifactKind.DOCKERFILE,
         "app.py": wc.ArtifactKind.PYTHON,
@@ -363,11 +363,13 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda files: files["sizes"].pop(),  # columns of different lengths
+        lambda files: files["kinds"].pop(),  # columns of different lengths
         lambda files: files["paths"].__setitem__(0, 7),
-        lambda files: files["mtimes"].__setitem__(0, "7"),
         lambda files: files["kinds"].__setitem__(0, "no-such-kind"),
-        lambda files: files["prefix"].__setitem__(0, 99),
+        lambda files: files.__setitem__("prefix", [99] * len(files["paths"])),  # type: ignore
+        lambda files: files.__setitem__("prefix", [0]),
+        lambda files: files["prefixes"].append("/elsewhere/"),  # two, but no prefix column
+        lambda files: files.__setitem__("others", {"99999": "/x"}),
         lambda files: files.pop("others"),
         lambda files: files.__setitem__("others", []),
     ],

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -363,47 +364,25 @@ def test_file_columns_round_trip_every_kind_of_absolute_path(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda files: files["kinds"].pop(),  # columns of different lengths
-        lambda files: files["paths"].__setitem__(0, 7),
-        lambda files: files["kinds"].__setitem__(0, "no-such-kind"),
-        lambda files: files.__setitem__("prefix", [99] * len(files["paths"])),  # type: ignore
-        lambda files: files.__setitem__("prefix", [0]),
-        lambda files: files["prefixes"].append("/elsewhere/"),  # two, but no prefix column
-        lambda files: files.__setitem__("others", {"99999": "/x"}),
-        lambda files: files.pop("others"),
-        lambda files: files.__setitem__("others", []),
-    ],
-)
-def test_damaged_file_columns_are_ignored_with_a_note(
-    tmp_path: Path, damage: Callable[[dict[str, object]], object]
-) -> None:
-    import json
-
-    root, cache = tmp_path / "repo", tmp_path / "cache"
-    _tree(root)
-    _age(root)
-    _both(root, cache)
-    [entry] = cache.glob("walk-*.json")
-    raw = json.loads(entry.read_text())
-    damage(raw["files"])
-    entry.write_text(json.dumps(raw))
-    notes: list[Notification] = []
-    got = wc.cached_walk(str(root), str(root), ["*.log"], notes, True, str(cache))
-    assert got == list(walk(str(root), str(root), ["*.log"], [], True))
-    assert [n.code for n in notes] == ["prodready-cache-ignored"]
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
+        # the file columns
+        lambda raw: raw["files"]["kinds"].pop(),  # columns of different lengths
+        lambda raw: raw["files"]["paths"].__setitem__(0, 7),
+        lambda raw: raw["files"]["kinds"].__setitem__(0, "no-such-kind"),
+        lambda raw: raw["files"].__setitem__("prefix", [99] * len(raw["files"]["paths"])),
+        lambda raw: raw["files"].__setitem__("prefix", [0]),
+        lambda raw: raw["files"]["prefixes"].append("/elsewhere/"),  # two, no prefix column
+        lambda raw: raw["files"].__setitem__("others", {"99999": "/x"}),
+        lambda raw: raw["files"].pop("others"),
+        lambda raw: raw["files"].__setitem__("others", []),
+        # the directory records
         lambda raw: raw.update(racy=[[1]]),  # unhashable
         lambda raw: raw.update(racy=None),
         lambda raw: raw["dirs"].__setitem__(0, [raw["dirs"][0][0]]),  # no mtime, no digest
         lambda raw: raw["dirs"].__setitem__(0, ["/nonexistent/dir", "soon", "x"]),
     ],
 )
-def test_damaged_directory_records_are_ignored_with_a_note(
-    tmp_path: Path, damage: Callable[[dict[str, object]], object]
+def test_damaged_entries_are_ignored_with_a_note(
+    tmp_path: Path, damage: Callable[[dict[str, Any]], object]
 ) -> None:
     import json
 
